@@ -1,0 +1,117 @@
+/**
+ * What each operation costs (DESIGN §3.3). Pure arithmetic on shapes; graph.ts calls these
+ * once per node and the graph carries the results — no view recomputes them.
+ */
+
+/** [channels, height, width] of one feature map, batch 1. */
+export type Shape = readonly [number, number, number];
+
+export interface Metrics {
+	/** Trainable parameters: conv weights and biases, BN γ and β, fc weight and bias. */
+	params: number;
+	/** BN running mean and variance. */
+	buffers: number;
+	/** Multiply-accumulates of convolutions and the fc layer (the paper's "FLOPs"). */
+	macs: number;
+	/** Every floating-point operation: 2 per MAC plus biases, BN, ReLU, add and pooling. */
+	flops: number;
+	/** The node's output in float32 bytes. */
+	activationBytes: number;
+}
+
+export type Totals = Metrics;
+
+export const ZERO_METRICS: Metrics = Object.freeze({
+	params: 0,
+	buffers: 0,
+	macs: 0,
+	flops: 0,
+	activationBytes: 0
+});
+
+export const elements = (s: Shape): number => s[0] * s[1] * s[2];
+
+const bytes = (out: Shape) => 4 * elements(out);
+
+export function convMetrics(
+	inShape: Shape,
+	out: Shape,
+	kernel: number,
+	groups: number,
+	bias: boolean
+): Metrics {
+	const perOutput = (inShape[0] / groups) * kernel * kernel;
+	const macs = elements(out) * perOutput;
+	return {
+		params: out[0] * perOutput + (bias ? out[0] : 0),
+		buffers: 0,
+		macs,
+		flops: 2 * macs + (bias ? elements(out) : 0),
+		activationBytes: bytes(out)
+	};
+}
+
+export function batchNormMetrics(out: Shape): Metrics {
+	return {
+		params: 2 * out[0],
+		buffers: 2 * out[0],
+		macs: 0,
+		flops: 2 * elements(out),
+		activationBytes: bytes(out)
+	};
+}
+
+/** ReLU and the residual add: one operation per output element. */
+export function elementwiseMetrics(out: Shape): Metrics {
+	return { params: 0, buffers: 0, macs: 0, flops: elements(out), activationBytes: bytes(out) };
+}
+
+export function maxPoolMetrics(out: Shape, kernel: number): Metrics {
+	return {
+		params: 0,
+		buffers: 0,
+		macs: 0,
+		flops: elements(out) * (kernel * kernel - 1),
+		activationBytes: bytes(out)
+	};
+}
+
+/** Global average pool: H·W − 1 adds and one divide per channel. */
+export function globalAvgPoolMetrics(inShape: Shape, out: Shape): Metrics {
+	return { params: 0, buffers: 0, macs: 0, flops: elements(inShape), activationBytes: bytes(out) };
+}
+
+/** Zero-pad shortcut, flatten, input: data movement only. */
+export function movementMetrics(out: Shape): Metrics {
+	return { params: 0, buffers: 0, macs: 0, flops: 0, activationBytes: bytes(out) };
+}
+
+export function linearMetrics(inFeatures: number, outFeatures: number, bias: boolean): Metrics {
+	const macs = inFeatures * outFeatures;
+	return {
+		params: macs + (bias ? outFeatures : 0),
+		buffers: 0,
+		macs,
+		flops: 2 * macs + (bias ? outFeatures : 0),
+		activationBytes: 4 * outFeatures
+	};
+}
+
+export function addMetrics(into: Metrics, m: Metrics): void {
+	const t = into as { -readonly [K in keyof Metrics]: number };
+	t.params += m.params;
+	t.buffers += m.buffers;
+	t.macs += m.macs;
+	t.flops += m.flops;
+	t.activationBytes += m.activationBytes;
+}
+
+export function sumMetrics(items: Iterable<Metrics>): Metrics {
+	const total = { ...ZERO_METRICS };
+	for (const m of items) addMetrics(total, m);
+	return total;
+}
+
+/** Output side of a convolution or pooling window (PyTorch's floor rule). */
+export const outSide = (side: number, kernel: number, stride: number, padding: number): number =>
+	Math.floor((side + 2 * padding - kernel) / stride) + 1;

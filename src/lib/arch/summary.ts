@@ -1,0 +1,219 @@
+/**
+ * The per-layer summary of a graph in the forms people paste: a torchinfo-like text table,
+ * Markdown, CSV and the JSON of the CLI contract (DESIGN §3.4).
+ */
+import type { BlockGraph, GraphNode } from './graph';
+import { canonicalSpec, type ArchSpec } from './spec';
+import type { Totals } from './metrics';
+import { grouped, megabytes, shapeText, si } from './units';
+
+export type SummaryFormat = 'json' | 'table' | 'markdown' | 'csv';
+export const SUMMARY_FORMATS: readonly SummaryFormat[] = ['json', 'table', 'markdown', 'csv'];
+
+export interface LayerRow {
+	id: string;
+	op: GraphNode['op'];
+	inShape: number[];
+	outShape: number[];
+	params: number;
+	macs: number;
+	flops: number;
+	receptiveField: number;
+}
+
+export interface SummaryJson {
+	spec: ArchSpec;
+	totals: Totals;
+	layers: LayerRow[];
+}
+
+/** The layers of the summary: every node but the input. */
+const layers = (g: BlockGraph) => g.nodes.filter((n) => n.op !== 'input');
+
+export function summaryJson(g: BlockGraph): SummaryJson {
+	const { params, buffers, macs, flops, activationBytes } = g.totals;
+	return {
+		spec: canonicalSpec(g.spec),
+		totals: { params, buffers, macs, flops, activationBytes },
+		layers: layers(g).map((n) => ({
+			id: n.id,
+			op: n.op,
+			inShape: [...n.inShape],
+			outShape: [...n.outShape],
+			params: n.params,
+			macs: n.macs,
+			flops: n.flops,
+			receptiveField: n.receptiveField
+		}))
+	};
+}
+
+/** Lines of totals shared by the text and Markdown forms. */
+function totalsLines(g: BlockGraph): [string, string][] {
+	const t = g.totals;
+	const inputBytes = 4 * g.spec.input.channels * g.spec.input.height * g.spec.input.width;
+	return [
+		['Params', grouped(t.params)],
+		['BN buffers (non-trainable)', grouped(t.buffers)],
+		['MACs', `${grouped(t.macs)} (${si(t.macs)}MACs)`],
+		['FLOPs', `${grouped(t.flops)} (${si(t.flops)}FLOPs)`],
+		['Input size', megabytes(inputBytes)],
+		['Activations (forward, fp32)', megabytes(t.activationBytes)],
+		['Weights size (fp32)', megabytes(4 * (t.params + t.buffers))],
+		['Estimated total size', megabytes(inputBytes + t.activationBytes + 4 * (t.params + t.buffers))]
+	];
+}
+
+interface Row {
+	label: string;
+	op: string;
+	shape: string;
+	params: string;
+	macs: string;
+	rf: string;
+}
+
+/** Rows indented by stage and block, with a subtotal row for each stage and block. */
+function indentedRows(g: BlockGraph): Row[] {
+	const nodeRow = (n: GraphNode, depth: number): Row => ({
+		label: '  '.repeat(depth) + n.id,
+		op: n.op,
+		shape: shapeText(n.outShape),
+		params: grouped(n.params),
+		macs: grouped(n.macs),
+		rf: String(n.receptiveField)
+	});
+	const groupRow = (id: string, depth: number, shape: readonly number[], t: Totals, what: string): Row => ({
+		label: '  '.repeat(depth) + id,
+		op: what,
+		shape: shapeText(shape),
+		params: grouped(t.params),
+		macs: grouped(t.macs),
+		rf: ''
+	});
+	const rows: Row[] = [];
+	for (const id of g.stem.nodeIds) rows.push(nodeRow(g.byId.get(id)!, 0));
+	for (const st of g.stages) {
+		rows.push(groupRow(st.id, 0, st.outShape, st.totals, `stage ×${st.blocks.length}`));
+		for (const bl of st.blocks) {
+			rows.push(groupRow(bl.id, 1, bl.outShape, bl.totals, `${g.spec.block}`));
+			for (const id of bl.nodeIds) rows.push(nodeRow(g.byId.get(id)!, 2));
+		}
+	}
+	for (const id of g.head.nodeIds) rows.push(nodeRow(g.byId.get(id)!, 0));
+	return rows;
+}
+
+export function summaryTable(g: BlockGraph): string {
+	const header: Row = {
+		label: 'Layer',
+		op: 'Op',
+		shape: 'Output shape',
+		params: 'Params',
+		macs: 'MACs',
+		rf: 'RF'
+	};
+	const rows = indentedRows(g);
+	const all = [header, ...rows];
+	const w = (k: keyof Row) => Math.max(...all.map((r) => r[k].length));
+	const widths = {
+		label: w('label'),
+		op: w('op'),
+		shape: w('shape'),
+		params: w('params'),
+		macs: w('macs'),
+		rf: w('rf')
+	};
+	const line = (r: Row) =>
+		[
+			r.label.padEnd(widths.label),
+			r.op.padEnd(widths.op),
+			r.shape.padEnd(widths.shape),
+			r.params.padStart(widths.params),
+			r.macs.padStart(widths.macs),
+			r.rf.padStart(widths.rf)
+		].join('  ');
+	const rule = '─'.repeat(line(header).length);
+	const { channels, height, width } = g.spec.input;
+	const totals = totalsLines(g);
+	const tw = Math.max(...totals.map(([k]) => k.length));
+	return [
+		`${g.spec.name} — input ${channels}×${height}×${width}`,
+		rule,
+		line(header),
+		rule,
+		...rows.map(line),
+		rule,
+		...totals.map(([k, v]) => `${(k + ':').padEnd(tw + 1)} ${v}`),
+		rule
+	].join('\n');
+}
+
+export function summaryMarkdown(g: BlockGraph): string {
+	const esc = (s: string) => s.replace(/\|/g, '\\|');
+	const out = [
+		`### ${esc(g.spec.name)}`,
+		'',
+		'| Layer | Op | Output shape | Params | MACs | FLOPs | Receptive field |',
+		'|---|---|---|---:|---:|---:|---:|'
+	];
+	for (const n of layers(g))
+		out.push(
+			`| \`${n.id}\` | ${n.op} | ${shapeText(n.outShape)} | ${grouped(n.params)} | ${grouped(n.macs)} | ${grouped(n.flops)} | ${n.receptiveField} |`
+		);
+	out.push('', '| Total | |', '|---|---:|');
+	for (const [k, v] of totalsLines(g)) out.push(`| ${k} | ${v} |`);
+	return out.join('\n');
+}
+
+export const CSV_COLUMNS = [
+	'id',
+	'op',
+	'stage',
+	'block',
+	'in_c',
+	'in_h',
+	'in_w',
+	'out_c',
+	'out_h',
+	'out_w',
+	'params',
+	'buffers',
+	'macs',
+	'flops',
+	'activation_bytes',
+	'receptive_field'
+] as const;
+
+export function summaryCsv(g: BlockGraph): string {
+	const rows = layers(g).map((n) =>
+		[
+			n.id,
+			n.op,
+			n.stage === null ? '' : n.stage,
+			n.block ?? '',
+			...n.inShape,
+			...n.outShape,
+			n.params,
+			n.buffers,
+			n.macs,
+			n.flops,
+			n.activationBytes,
+			n.receptiveField
+		].join(',')
+	);
+	return [CSV_COLUMNS.join(','), ...rows].join('\n');
+}
+
+export function formatSummary(g: BlockGraph, format: SummaryFormat): string {
+	switch (format) {
+		case 'json':
+			return JSON.stringify(summaryJson(g), null, 2);
+		case 'table':
+			return summaryTable(g);
+		case 'markdown':
+			return summaryMarkdown(g);
+		case 'csv':
+			return summaryCsv(g);
+	}
+}

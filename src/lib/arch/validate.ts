@@ -1,0 +1,169 @@
+import {
+	BLOCK_KINDS,
+	HEAD_POOLS,
+	SHORTCUT_OPTIONS,
+	STEM_KINDS,
+	STRIDE_ON,
+	SpecError,
+	bottleneckInnerWidth,
+	type ArchSpec
+} from './spec';
+
+/**
+ * Limits that keep every count a safe integer and every build interactive.
+ * The largest real ResNets are far inside them (resnet1202: 600 blocks; 224×224; width 2048).
+ */
+export const LIMITS = {
+	side: 8192,
+	channels: 65536,
+	blocksPerStage: 1000,
+	stages: 12,
+	classes: 1_000_000,
+	stride: 64
+} as const;
+
+const isObject = (x: unknown): x is Record<string, unknown> =>
+	typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/**
+ * Every problem with the fields of a would-be spec, each placed by its JSON path.
+ * Checks types, ranges and the rules between fields; shape problems (a map shrinking
+ * below 1×1) are found while building the graph — see `validateSpec` in graph.ts.
+ */
+export function specFieldErrors(x: unknown): SpecError[] {
+	const errors: SpecError[] = [];
+	const err = (path: string, message: string) => errors.push(new SpecError(path, message));
+	if (!isObject(x)) {
+		err('', 'a spec must be a JSON object');
+		return errors;
+	}
+	const int = (obj: Record<string, unknown>, key: string, path: string, max: number): number | undefined => {
+		const v = obj[key];
+		if (v === undefined) err(path, 'is required');
+		else if (typeof v !== 'number' || !Number.isFinite(v))
+			err(path, `must be a number, got ${JSON.stringify(v)}`);
+		else if (!Number.isInteger(v)) err(path, `must be a whole number, got ${v}`);
+		else if (v < 1) err(path, `must be at least 1, got ${v}`);
+		else if (v > max) err(path, `must be at most ${max}, got ${v}`);
+		else return v;
+		return undefined;
+	};
+	const oneOf = <T extends string>(
+		obj: Record<string, unknown>,
+		key: string,
+		path: string,
+		allowed: readonly T[]
+	) => {
+		const v = obj[key];
+		if (v === undefined) err(path, 'is required');
+		else if (!allowed.includes(v as T))
+			err(path, `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${JSON.stringify(v)}`);
+		else return v as T;
+		return undefined;
+	};
+	const bool = (obj: Record<string, unknown>, key: string, path: string) => {
+		const v = obj[key];
+		if (v === undefined) err(path, 'is required');
+		else if (typeof v !== 'boolean') err(path, `must be true or false, got ${JSON.stringify(v)}`);
+	};
+	const object = (key: string): Record<string, unknown> | undefined => {
+		const v = x[key];
+		if (v === undefined) err(key, 'is required');
+		else if (!isObject(v)) err(key, 'must be an object');
+		else return v;
+		return undefined;
+	};
+
+	if (typeof x.name !== 'string' || x.name.trim() === '') err('name', 'must be a non-empty string');
+
+	const input = object('input');
+	if (input) {
+		int(input, 'channels', 'input.channels', LIMITS.channels);
+		int(input, 'height', 'input.height', LIMITS.side);
+		int(input, 'width', 'input.width', LIMITS.side);
+	}
+	const stem = object('stem');
+	if (stem) {
+		oneOf(stem, 'kind', 'stem.kind', STEM_KINDS);
+		int(stem, 'width', 'stem.width', LIMITS.channels);
+	}
+	const block = oneOf(x, 'block', 'block', BLOCK_KINDS);
+	const expansion = int(x, 'expansion', 'expansion', 64);
+	const groups = int(x, 'groups', 'groups', LIMITS.channels);
+	const widthPerGroup = int(x, 'widthPerGroup', 'widthPerGroup', LIMITS.channels);
+	const shortcut = oneOf(x, 'shortcut', 'shortcut', SHORTCUT_OPTIONS);
+	oneOf(x, 'strideOn', 'strideOn', STRIDE_ON);
+	bool(x, 'residual', 'residual');
+	bool(x, 'convBias', 'convBias');
+	const head = object('head');
+	if (head) {
+		oneOf(head, 'pool', 'head.pool', HEAD_POOLS);
+		int(head, 'classes', 'head.classes', LIMITS.classes);
+	}
+
+	if (block === 'basic') {
+		if (groups !== undefined && groups !== 1)
+			err('groups', `a basic block has no grouped convolution: groups must be 1, got ${groups}`);
+		if (widthPerGroup !== undefined && widthPerGroup !== 64)
+			err(
+				'widthPerGroup',
+				`a basic block has no inner width: widthPerGroup must be 64, got ${widthPerGroup}`
+			);
+	}
+
+	const stages = x.stages;
+	if (stages === undefined) err('stages', 'is required');
+	else if (!Array.isArray(stages)) err('stages', 'must be an array');
+	else if (stages.length === 0) err('stages', 'needs at least one stage');
+	else if (stages.length > LIMITS.stages)
+		err('stages', `at most ${LIMITS.stages} stages, got ${stages.length}`);
+	else {
+		let inChannels = stem && typeof stem.width === 'number' ? stem.width : undefined;
+		stages.forEach((s: unknown, i: number) => {
+			const path = `stages[${i}]`;
+			if (!isObject(s)) {
+				err(path, 'must be an object { blocks, width, stride }');
+				inChannels = undefined;
+				return;
+			}
+			int(s, 'blocks', `${path}.blocks`, LIMITS.blocksPerStage);
+			const width = int(s, 'width', `${path}.width`, LIMITS.channels);
+			int(s, 'stride', `${path}.stride`, LIMITS.stride);
+			if (width === undefined || expansion === undefined) {
+				inChannels = undefined;
+				return;
+			}
+			const out = width * expansion;
+			if (out > LIMITS.channels)
+				err(
+					`${path}.width`,
+					`layer${i + 1} would have ${out} output channels (width × expansion); at most ${LIMITS.channels}`
+				);
+			if (block === 'bottleneck' && groups !== undefined && widthPerGroup !== undefined) {
+				const inner = bottleneckInnerWidth({ groups, widthPerGroup }, width);
+				if (inner < 1)
+					err(
+						`${path}.width`,
+						`layer${i + 1}: inner width floor(${width} × ${widthPerGroup} / 64) × ${groups} is 0`
+					);
+				else if (inner > LIMITS.channels)
+					err(
+						`${path}.width`,
+						`layer${i + 1}: inner width ${inner} is more than ${LIMITS.channels} channels`
+					);
+			}
+			if (shortcut === 'A' && inChannels !== undefined && out < inChannels)
+				err(
+					`${path}.width`,
+					`layer${i + 1}.0: option A pads the shortcut with zero channels, but ${inChannels} channels would shrink to ${out}; use option B or C`
+				);
+			inChannels = out;
+		});
+	}
+	return errors;
+}
+
+/** Narrows after a successful check. */
+export function isArchSpec(x: unknown): x is ArchSpec {
+	return specFieldErrors(x).length === 0;
+}
