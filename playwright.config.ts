@@ -11,6 +11,11 @@ export const chromiumArgs = [
 	'--disable-sync'
 ];
 
+// E2E_DEV=1 serves the dev server instead of the production build (for quick local runs;
+// E2E_PORT picks the port so that several can run side by side). CI tests the production build.
+const port = Number(process.env.E2E_PORT ?? 4173);
+const dev = process.env.E2E_DEV === '1';
+
 export default defineConfig({
 	testDir: 'tests/e2e',
 	timeout: 60_000,
@@ -18,16 +23,18 @@ export default defineConfig({
 	workers: 1,
 	reporter: [['list']],
 	use: {
-		baseURL: 'http://localhost:4173',
+		baseURL: `http://localhost:${port}`,
 		launchOptions: {
 			executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
 			args: chromiumArgs
 		}
 	},
 	webServer: {
-		command: 'npm run build && npm run preview -- --port 4173 --strictPort',
-		port: 4173,
-		reuseExistingServer: !process.env.CI,
+		command: dev
+			? `npx vite dev --port ${port} --strictPort`
+			: `npm run build && npm run preview -- --port ${port} --strictPort`,
+		port,
+		reuseExistingServer: false,
 		timeout: 240_000
 	}
 });

@@ -16,6 +16,9 @@ export class Explorer {
 	/** The preset the spec came from, or null once edited away from it. */
 	presetName = $state<string | null>('resnet50');
 
+	/** The node picked in the diagram or the layer table (a node id, DESIGN §3.2), or null. */
+	selectedId = $state<string | null>(null);
+
 	readonly result = $derived(tryBuildGraph(this.spec));
 	/** Problems with the current spec; empty when it builds. */
 	readonly errors: SpecError[] = $derived(this.result.ok ? [] : this.result.errors);
