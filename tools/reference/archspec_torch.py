@@ -121,9 +121,15 @@ class SpecResNet(nn.Module):
         self.fc = nn.Linear(self.head_features(), spec["head"]["classes"])
 
     def head_features(self) -> int:
-        with torch.no_grad():
-            c, h, w = (self.spec["input"][k] for k in ("channels", "height", "width"))
-            return self.features(torch.zeros(1, c, h, w)).flatten(1).shape[1]
+        # In eval mode: a training-mode pass would update the BN running stats (and fails on 1×1 maps).
+        was_training = self.training
+        self.eval()
+        try:
+            with torch.no_grad():
+                c, h, w = (self.spec["input"][k] for k in ("channels", "height", "width"))
+                return self.features(torch.zeros(1, c, h, w)).flatten(1).shape[1]
+        finally:
+            self.train(was_training)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
