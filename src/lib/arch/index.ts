@@ -5,3 +5,5 @@ export * from './metrics';
 export * from './graph';
 export * from './summary';
 export * from './units';
+export * from './url';
+export * from './compare';

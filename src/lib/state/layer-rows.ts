@@ -1,0 +1,82 @@
+/**
+ * The layer table's rows: a tree (stem, stages ▸ blocks ▸ layers, head) collapsed by stage and
+ * block, or — once sorted by a column — every layer in one flat list. Pure: no DOM, no runes.
+ */
+import type { BlockGraph, BlockGroup, GraphNode, StageGroup } from '$lib/arch';
+
+export type SortKey = 'order' | 'id' | 'op' | 'shape' | 'params' | 'macs' | 'flops' | 'rf';
+export interface Sort {
+	key: SortKey;
+	/** 1: ascending, −1: descending. */
+	dir: 1 | -1;
+}
+
+export type LayerRow =
+	| { kind: 'node'; id: string; depth: number; node: GraphNode }
+	| { kind: 'stage'; id: string; depth: 0; stage: StageGroup; expanded: boolean }
+	| { kind: 'block'; id: string; depth: 1; block: BlockGroup; expanded: boolean };
+
+const value = (n: GraphNode, key: SortKey, order: number): number | string => {
+	switch (key) {
+		case 'id':
+			return n.id;
+		case 'op':
+			return n.op;
+		case 'shape':
+			return n.outShape[0] * n.outShape[1] * n.outShape[2];
+		case 'params':
+			return n.params;
+		case 'macs':
+			return n.macs;
+		case 'flops':
+			return n.flops;
+		case 'rf':
+			return n.receptiveField;
+		default:
+			return order;
+	}
+};
+
+/** The rows to show, given which stages and blocks are expanded. */
+export function layerRows(g: BlockGraph, expanded: ReadonlySet<string>, sort: Sort): LayerRow[] {
+	if (sort.key !== 'order') {
+		const nodes = g.nodes.filter((n) => n.op !== 'input');
+		const keyed = nodes.map((n, i) => ({ n, v: value(n, sort.key, i), i }));
+		keyed.sort((a, b) => {
+			const c =
+				typeof a.v === 'number' && typeof b.v === 'number'
+					? a.v - b.v
+					: String(a.v).localeCompare(String(b.v), 'en', { numeric: true });
+			return c !== 0 ? c * sort.dir : a.i - b.i;
+		});
+		return keyed.map(({ n }) => ({ kind: 'node', id: n.id, depth: 0, node: n }));
+	}
+	const rows: LayerRow[] = [];
+	const node = (id: string, depth: number) => rows.push({ kind: 'node', id, depth, node: g.byId.get(id)! });
+	for (const id of g.stem.nodeIds) node(id, 0);
+	for (const st of g.stages) {
+		const open = expanded.has(st.id);
+		rows.push({ kind: 'stage', id: st.id, depth: 0, stage: st, expanded: open });
+		if (!open) continue;
+		for (const bl of st.blocks) {
+			const bopen = expanded.has(bl.id);
+			rows.push({ kind: 'block', id: bl.id, depth: 1, block: bl, expanded: bopen });
+			if (bopen) for (const id of bl.nodeIds) node(id, 2);
+		}
+	}
+	for (const id of g.head.nodeIds) node(id, 0);
+	return rows;
+}
+
+/** The stage and block that hold `id` (a node, block or stage id), to expand so that it shows. */
+export function ancestors(g: BlockGraph, id: string): string[] {
+	const n = g.byId.get(id);
+	if (n) return n.stage === null ? [] : [`layer${n.stage + 1}`, ...(n.block ? [n.block] : [])];
+	const m = /^(layer\d+)\.\d+$/.exec(id);
+	return m ? [m[1]] : [];
+}
+
+/** Every stage and block id of a graph (for "expand all"). */
+export function allGroupIds(g: BlockGraph): string[] {
+	return g.stages.flatMap((s) => [s.id, ...s.blocks.map((b) => b.id)]);
+}
