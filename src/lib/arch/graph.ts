@@ -373,16 +373,15 @@ export function buildGraph(spec: ArchSpec): BlockGraph {
 	const fc = b.linear('fc', x, spec.head.classes, headPlace);
 	const head = section(b.nodes.slice(headStart));
 
-	return {
-		spec,
-		nodes: b.nodes,
-		byId: b.byId,
-		stem,
-		stages,
-		head,
-		totals: sumMetrics(b.nodes.slice(1)),
-		output: fc.id
-	};
+	const totals = sumMetrics(b.nodes.slice(1));
+	// Every count is a sum of non-negative integers: exact if the largest total is a safe integer.
+	const largest = Math.max(totals.params, totals.macs, totals.flops, totals.activationBytes);
+	if (!Number.isSafeInteger(largest))
+		throw new SpecError(
+			'',
+			`the network is too large to count exactly (${largest.toExponential(2)} > 2^53); use a smaller input, fewer channels or an avg head`
+		);
+	return { spec, nodes: b.nodes, byId: b.byId, stem, stages, head, totals, output: fc.id };
 }
 
 export type GraphResult = { ok: true; graph: BlockGraph } | { ok: false; errors: SpecError[] };

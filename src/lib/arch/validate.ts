@@ -22,6 +22,23 @@ export const LIMITS = {
 	stride: 64
 } as const;
 
+/** A value for an error message: JSON where possible (not BigInt, cycles, …), and short. */
+function show(v: unknown): string {
+	let text: string | undefined;
+	try {
+		text = JSON.stringify(v);
+	} catch {
+		/* BigInt, cyclic */
+	}
+	if (text === undefined)
+		try {
+			text = String(v);
+		} catch {
+			text = typeof v;
+		}
+	return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+}
+
 const isObject = (x: unknown): x is Record<string, unknown> =>
 	typeof x === 'object' && x !== null && !Array.isArray(x);
 
@@ -40,8 +57,7 @@ export function specFieldErrors(x: unknown): SpecError[] {
 	const int = (obj: Record<string, unknown>, key: string, path: string, max: number): number | undefined => {
 		const v = obj[key];
 		if (v === undefined) err(path, 'is required');
-		else if (typeof v !== 'number' || !Number.isFinite(v))
-			err(path, `must be a number, got ${JSON.stringify(v)}`);
+		else if (typeof v !== 'number' || !Number.isFinite(v)) err(path, `must be a number, got ${show(v)}`);
 		else if (!Number.isInteger(v)) err(path, `must be a whole number, got ${v}`);
 		else if (v < 1) err(path, `must be at least 1, got ${v}`);
 		else if (v > max) err(path, `must be at most ${max}, got ${v}`);
@@ -57,14 +73,14 @@ export function specFieldErrors(x: unknown): SpecError[] {
 		const v = obj[key];
 		if (v === undefined) err(path, 'is required');
 		else if (!allowed.includes(v as T))
-			err(path, `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${JSON.stringify(v)}`);
+			err(path, `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${show(v)}`);
 		else return v as T;
 		return undefined;
 	};
 	const bool = (obj: Record<string, unknown>, key: string, path: string) => {
 		const v = obj[key];
 		if (v === undefined) err(path, 'is required');
-		else if (typeof v !== 'boolean') err(path, `must be true or false, got ${JSON.stringify(v)}`);
+		else if (typeof v !== 'boolean') err(path, `must be true or false, got ${show(v)}`);
 	};
 	const object = (key: string): Record<string, unknown> | undefined => {
 		const v = x[key];
@@ -119,7 +135,8 @@ export function specFieldErrors(x: unknown): SpecError[] {
 		err('stages', `at most ${LIMITS.stages} stages, got ${stages.length}`);
 	else {
 		let inChannels = stem && typeof stem.width === 'number' ? stem.width : undefined;
-		stages.forEach((s: unknown, i: number) => {
+		// Array.from: a sparse array's holes are visited (as undefined), not skipped.
+		Array.from(stages as unknown[]).forEach((s, i) => {
 			const path = `stages[${i}]`;
 			if (!isObject(s)) {
 				err(path, 'must be an object { blocks, width, stride }');
@@ -152,7 +169,7 @@ export function specFieldErrors(x: unknown): SpecError[] {
 						`layer${i + 1}: inner width ${inner} is more than ${LIMITS.channels} channels`
 					);
 			}
-			if (shortcut === 'A' && inChannels !== undefined && out < inChannels)
+			if (shortcut === 'A' && x.residual !== false && inChannels !== undefined && out < inChannels)
 				err(
 					`${path}.width`,
 					`layer${i + 1}.0: option A pads the shortcut with zero channels, but ${inChannels} channels would shrink to ${out}; use option B or C`

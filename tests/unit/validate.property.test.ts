@@ -1,0 +1,333 @@
+/**
+ * Property tests for validation and graph building: garbage in → SpecError values out, never any
+ * other throw; every spec whose fields are valid builds, and the graph is consistent with itself
+ * (totals are sums of nodes, shapes chain from node to node, counts are exact integers).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+	LIMITS,
+	SpecError,
+	buildGraph,
+	outSide,
+	presetSpec,
+	specFieldErrors,
+	sumMetrics,
+	tryBuildGraph,
+	validateSpec,
+	type ArchSpec,
+	type BlockGraph
+} from '../../src/lib/arch';
+
+const base = presetSpec('resnet50')!;
+
+/** Runs f; passes if it returns or throws a SpecError, fails on any other throw. */
+function onlySpecErrors(f: () => unknown): void {
+	try {
+		f();
+	} catch (e) {
+		expect(e).toBeInstanceOf(SpecError);
+	}
+}
+
+// Values that break naive code: wrong types, NaN, ±Infinity, negatives, fractions, huge numbers,
+// prototype-ish keys, nested garbage.
+const nasty = fc.oneof(
+	fc.anything({ withNullPrototype: true, withBigInt: true, withDate: true, withMap: true, withSet: true }),
+	fc.constantFrom(NaN, Infinity, -Infinity, -1, 0, 0.5, 1e300, 2 ** 53, -0, '', '3', null, [], {}),
+	fc.integer({ min: -5, max: 100_000 }),
+	fc.double()
+);
+
+const paths: string[][] = [
+	['name'],
+	['input'],
+	['input', 'channels'],
+	['input', 'height'],
+	['input', 'width'],
+	['stem'],
+	['stem', 'kind'],
+	['stem', 'width'],
+	['block'],
+	['expansion'],
+	['groups'],
+	['widthPerGroup'],
+	['stages'],
+	['stages', '0'],
+	['stages', '0', 'blocks'],
+	['stages', '1', 'width'],
+	['stages', '3', 'stride'],
+	['stages', '7'],
+	['shortcut'],
+	['strideOn'],
+	['residual'],
+	['convBias'],
+	['head'],
+	['head', 'pool'],
+	['head', 'classes'],
+	['__proto__'],
+	['constructor']
+];
+
+/** A copy of a valid spec with one field (at any depth) replaced by garbage, or deleted. */
+const mutated = fc.tuple(fc.constantFrom(...paths), nasty, fc.boolean()).map(([path, value, remove]) => {
+	const spec = JSON.parse(JSON.stringify(base)) as Record<string, unknown>;
+	let obj: Record<string, unknown> = spec;
+	for (const key of path.slice(0, -1)) {
+		if (typeof obj[key] !== 'object' || obj[key] === null) return spec;
+		obj = obj[key] as Record<string, unknown>;
+	}
+	const last = path[path.length - 1];
+	if (remove) delete obj[last];
+	else Object.defineProperty(obj, last, { value, enumerable: true, writable: true, configurable: true });
+	return spec;
+});
+
+/** Field-valid specs, small enough to build hundreds of them quickly. */
+const validSpec: fc.Arbitrary<ArchSpec> = fc
+	.record({
+		input: fc.record({
+			channels: fc.integer({ min: 1, max: 5 }),
+			height: fc.integer({ min: 1, max: 80 }),
+			width: fc.integer({ min: 1, max: 80 })
+		}),
+		stem: fc.record({ kind: fc.constantFrom('imagenet', 'cifar'), width: fc.integer({ min: 1, max: 32 }) }),
+		block: fc.constantFrom('basic', 'bottleneck'),
+		expansion: fc.integer({ min: 1, max: 4 }),
+		groups: fc.integer({ min: 1, max: 8 }),
+		widthPerGroup: fc.integer({ min: 1, max: 128 }),
+		stages: fc.array(
+			fc.record({
+				blocks: fc.integer({ min: 1, max: 3 }),
+				width: fc.integer({ min: 1, max: 48 }),
+				stride: fc.integer({ min: 1, max: 4 })
+			}),
+			{ minLength: 1, maxLength: 5 }
+		),
+		shortcut: fc.constantFrom('A', 'B', 'C'),
+		strideOn: fc.constantFrom('3x3', '1x1'),
+		residual: fc.boolean(),
+		convBias: fc.boolean(),
+		head: fc.record({ pool: fc.constantFrom('avg', 'flatten'), classes: fc.integer({ min: 1, max: 1000 }) })
+	})
+	.map((s): ArchSpec => {
+		const spec = { name: 'random', ...s } as ArchSpec;
+		if (spec.block === 'basic') {
+			spec.groups = 1;
+			spec.widthPerGroup = 64;
+		}
+		// Option A cannot shrink channels: make stage widths non-decreasing and at least the stem's.
+		if (spec.shortcut === 'A') {
+			let c = spec.stem.width;
+			spec.stages = spec.stages.map((st) => {
+				const width = Math.max(st.width, Math.ceil(c / spec.expansion));
+				c = width * spec.expansion;
+				return { ...st, width };
+			});
+		}
+		// A bottleneck's inner width must not floor to 0.
+		if (spec.block === 'bottleneck')
+			spec.stages = spec.stages.map((st) => ({
+				...st,
+				width: Math.max(st.width, Math.ceil(64 / spec.widthPerGroup))
+			}));
+		return spec;
+	});
+
+function checkConsistent(g: BlockGraph): void {
+	const spec = g.spec;
+	const ids = new Set<string>();
+	for (const [i, n] of g.nodes.entries()) {
+		expect(ids.has(n.id), `duplicate id ${n.id}`).toBe(false);
+		ids.add(n.id);
+		expect(g.byId.get(n.id)).toBe(n);
+		// Inputs come earlier and their shape is this node's input shape.
+		for (const id of n.inputs) expect(ids.has(id) && id !== n.id, `${n.id} reads ${id}`).toBe(true);
+		if (i > 0) expect(n.inShape, n.id).toEqual(g.byId.get(n.inputs[0])!.outShape);
+		if (n.op === 'add') expect(g.byId.get(n.inputs[1])!.outShape, n.id).toEqual(n.inShape);
+		for (const v of [n.params, n.buffers, n.macs, n.flops, n.activationBytes])
+			expect(Number.isSafeInteger(v) && v >= 0, `${n.id}: ${v}`).toBe(true);
+		expect(
+			n.outShape.every((d) => Number.isInteger(d) && d >= 1),
+			n.id
+		).toBe(true);
+		expect(n.activationBytes).toBe(4 * n.outShape[0] * n.outShape[1] * n.outShape[2]);
+		if (n.op === 'conv2d') {
+			const [c, h, w] = n.inShape;
+			expect(n.outShape.slice(1)).toEqual([
+				outSide(h, n.kernel, n.stride, n.padding),
+				outSide(w, n.kernel, n.stride, n.padding)
+			]);
+			expect(c % n.groups).toBe(0);
+			expect(n.params).toBe(n.outShape[0] * (c / n.groups) * n.kernel ** 2 + (n.bias ? n.outShape[0] : 0));
+			expect(n.macs).toBe(n.outShape[0] * n.outShape[1] * n.outShape[2] * (c / n.groups) * n.kernel ** 2);
+		}
+		if (n.op === 'batchnorm') {
+			expect(n.outShape).toEqual(n.inShape);
+			expect([n.params, n.buffers]).toEqual([2 * n.inShape[0], 2 * n.inShape[0]]);
+		} else expect(n.buffers).toBe(0);
+		if (n.op !== 'conv2d' && n.op !== 'linear') expect(n.macs).toBe(0);
+		expect(n.receptiveField).toBeGreaterThanOrEqual(i === 0 ? 1 : g.byId.get(n.inputs[0])!.receptiveField);
+	}
+	const first = g.nodes[0];
+	const last = g.nodes[g.nodes.length - 1];
+	expect(first.op).toBe('input');
+	expect(first.outShape).toEqual([spec.input.channels, spec.input.height, spec.input.width]);
+	expect(last.id).toBe(g.output);
+	expect(last.outShape).toEqual([spec.head.classes, 1, 1]);
+
+	// Totals are sums: of all nodes, of each section, stage and block; every node is in exactly one.
+	expect(g.totals).toEqual(sumMetrics(g.nodes.slice(1)));
+	const grouped = [
+		...g.stem.nodeIds,
+		...g.stages.flatMap((s) => s.blocks.flatMap((b) => b.nodeIds)),
+		...g.head.nodeIds
+	];
+	expect(grouped).toEqual(g.nodes.slice(1).map((n) => n.id));
+	const sum = (ids: string[]) => sumMetrics(ids.map((id) => g.byId.get(id)!));
+	expect(g.stem.totals).toEqual(sum(g.stem.nodeIds));
+	expect(g.head.totals).toEqual(sum(g.head.nodeIds));
+	expect(g.stages.length).toBe(spec.stages.length);
+	for (const [si, st] of g.stages.entries()) {
+		expect(st.blocks.length).toBe(spec.stages[si].blocks);
+		expect(st.totals).toEqual(sumMetrics(st.blocks.map((b) => b.totals)));
+		for (const b of st.blocks) {
+			expect(b.totals).toEqual(sum(b.nodeIds));
+			expect(b.outShape[0]).toBe(spec.stages[si].width * spec.expansion);
+			expect(b.shortcut).toBe(
+				!spec.residual
+					? 'none'
+					: spec.shortcut === 'C'
+						? 'projection'
+						: b.inShape[0] === b.outShape[0] && (b.index > 0 || spec.stages[si].stride === 1)
+							? 'identity'
+							: spec.shortcut === 'B'
+								? 'projection'
+								: 'zeropad'
+			);
+		}
+	}
+	expect(g.totals.buffers).toBe(
+		g.nodes.filter((n) => n.op === 'batchnorm').reduce((s, n) => s + 2 * n.outShape[0], 0)
+	);
+}
+
+describe('validation never throws on garbage', () => {
+	it('anything at all', () => {
+		fc.assert(
+			fc.property(nasty, (x) => {
+				const errors = validateSpec(x);
+				expect(errors.every((e) => e instanceof SpecError)).toBe(true);
+				const r = tryBuildGraph(x);
+				expect(r.ok).toBe(errors.length === 0);
+				onlySpecErrors(() => buildGraph(x as ArchSpec));
+			}),
+			{ numRuns: 300 }
+		);
+	});
+
+	it('a valid spec with one field replaced by garbage or removed', () => {
+		fc.assert(
+			fc.property(mutated, (x) => {
+				const errors = validateSpec(x);
+				for (const e of errors) {
+					expect(e).toBeInstanceOf(SpecError);
+					expect(typeof e.path).toBe('string');
+					expect(e.message.length).toBeGreaterThan(0);
+				}
+				const r = tryBuildGraph(x);
+				if (r.ok) checkConsistent(r.graph);
+				else expect(r.errors.length).toBeGreaterThan(0);
+				onlySpecErrors(() => buildGraph(x as ArchSpec));
+			}),
+			{ numRuns: 400 }
+		);
+	});
+});
+
+describe('valid specs', () => {
+	it('always build, and the graph is consistent', () => {
+		fc.assert(
+			fc.property(validSpec, (spec) => {
+				expect(specFieldErrors(spec)).toEqual([]);
+				const r = tryBuildGraph(spec);
+				expect(r.ok ? [] : r.errors.map(String)).toEqual([]);
+				if (r.ok) checkConsistent(r.graph);
+			}),
+			{ numRuns: 300 }
+		);
+	});
+
+	it('building does not change the spec', () => {
+		fc.assert(
+			fc.property(validSpec, (spec) => {
+				const before = JSON.stringify(spec);
+				buildGraph(spec);
+				expect(JSON.stringify(spec)).toBe(before);
+			}),
+			{ numRuns: 50 }
+		);
+	});
+});
+
+describe('edges', () => {
+	// With "same" padding (k // 2) every window maps a side ≥ 1 to a side ≥ 1, as in PyTorch
+	// (floor((1 + 2·(k//2) − k) / s) + 1 = 1 for odd k): a 1×1 input goes all the way through.
+	it('resnet50 on a 1×1 input: every map is 1×1', () => {
+		const g = buildGraph({ ...base, input: { channels: 3, height: 1, width: 1 } });
+		expect(g.byId.get('layer4.0.conv1')!.outShape).toEqual([512, 1, 1]);
+		expect(g.nodes.every((n) => n.outShape[1] === 1 && n.outShape[2] === 1)).toBe(true);
+	});
+
+	it('a problem names its place', () => {
+		const errs = (over: object) => validateSpec({ ...base, ...over }).map((e) => [e.path, e.message]);
+		expect(errs({ stages: [...base.stages.slice(0, 2), { blocks: 0, width: 256, stride: 2 }] })).toEqual([
+			['stages[2].blocks', 'must be at least 1, got 0']
+		]);
+		expect(errs({ input: { channels: 3, height: 224 } })).toEqual([['input.width', 'is required']]);
+		expect(errs({ block: 'basic', groups: 32 })[0][0]).toBe('groups');
+		expect(
+			errs({
+				shortcut: 'A',
+				stages: [
+					{ blocks: 1, width: 64, stride: 1 },
+					{ blocks: 1, width: 32, stride: 2 }
+				]
+			})
+		).toEqual([
+			[
+				'stages[1].width',
+				'layer2.0: option A pads the shortcut with zero channels, but 256 channels would shrink to 128; use option B or C'
+			]
+		]);
+		expect(validateSpec('resnet50').map((e) => e.path)).toEqual(['']);
+	});
+
+	it('a plain net (no shortcut) may shrink channels whatever the shortcut option says', () => {
+		const spec = presetSpec('resnet20')!;
+		const shrinking = {
+			...spec,
+			residual: false,
+			stages: [
+				{ blocks: 1, width: 16, stride: 1 },
+				{ blocks: 1, width: 8, stride: 2 }
+			]
+		};
+		expect(validateSpec(shrinking)).toEqual([]);
+		expect(validateSpec({ ...shrinking, residual: true }).map((e) => e.path)).toEqual(['stages[1].width']);
+	});
+
+	it('counts too large to be exact are a SpecError, not a wrong number', () => {
+		const huge: ArchSpec = {
+			...base,
+			input: { channels: 3, height: LIMITS.side, width: LIMITS.side },
+			stem: { kind: 'cifar', width: 4096 },
+			stages: [{ blocks: 1, width: 4096, stride: 1 }],
+			head: { pool: 'flatten', classes: LIMITS.classes }
+		};
+		const errors = validateSpec(huge);
+		expect(errors).toHaveLength(1);
+		expect(errors[0].message).toMatch(/exact/);
+		expect(() => buildGraph(huge)).toThrow(SpecError);
+	});
+});
