@@ -1,0 +1,158 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+	PRESETS,
+	buildGraph,
+	decodeSpecUrl,
+	encodeSpecUrl,
+	presetSpec,
+	specsEqual,
+	validateSpec,
+	type ArchSpec
+} from '../../src/lib/arch';
+
+const preset = (name: string): ArchSpec => {
+	const s = presetSpec(name);
+	if (!s) throw new Error(`no preset ${name}`);
+	return s;
+};
+
+describe('share links', () => {
+	it.each(PRESETS.map((p) => p.name))('%s is just its name', (name) => {
+		expect(encodeSpecUrl(preset(name), name)).toBe(`preset=${name}`);
+		const r = decodeSpecUrl(`?preset=${name}`);
+		expect(r.ok && specsEqual(r.spec, preset(name)) && r.preset === name).toBe(true);
+	});
+
+	it('resnet50 with 23 blocks in layer3 is torchvision resnet101 (44,549,160 params)', () => {
+		const r = decodeSpecUrl('https://example.org/?preset=resnet50&stages=3.64.1_4.128.2_23.256.2_3.512.2');
+		expect(r.ok).toBe(true);
+		if (!r.ok) return;
+		expect(buildGraph(r.spec).totals.params).toBe(44_549_160);
+		expect(r.spec.name).toBe('resnet50');
+		expect(r.preset).toBe('resnet50');
+	});
+
+	it('writes only what differs from the base preset, readably', () => {
+		const s = preset('resnet56');
+		s.shortcut = 'B';
+		s.input = { channels: 1, height: 28, width: 28 };
+		s.head.classes = 10;
+		expect(encodeSpecUrl(s, 'resnet56')).toBe('preset=resnet56&input=1x28x28&shortcut=B');
+		// wide_resnet50_2 = resnet50 with widthPerGroup 128 (and its name)
+		expect(encodeSpecUrl(preset('wide_resnet50_2'), 'resnet50')).toBe(
+			'preset=resnet50&name=wide_resnet50_2&wpg=128'
+		);
+	});
+
+	it('round-trips every knob (property)', () => {
+		const stage = fc.record({
+			blocks: fc.integer({ min: 1, max: 8 }),
+			width: fc.integer({ min: 1, max: 256 }),
+			stride: fc.integer({ min: 1, max: 2 })
+		});
+		const spec = fc.record({
+			base: fc.constantFrom(...PRESETS.map((p) => p.name)),
+			name: fc.string({ minLength: 1, maxLength: 12 }).filter((n) => n.trim() !== ''),
+			channels: fc.integer({ min: 1, max: 4 }),
+			side: fc.integer({ min: 8, max: 96 }),
+			stemKind: fc.constantFrom('imagenet' as const, 'cifar' as const),
+			stemWidth: fc.integer({ min: 1, max: 64 }),
+			bottleneck: fc.boolean(),
+			expansion: fc.integer({ min: 1, max: 4 }),
+			groups: fc.integer({ min: 1, max: 4 }),
+			wpg: fc.integer({ min: 16, max: 128 }),
+			stages: fc.array(stage, { minLength: 1, maxLength: 5 }),
+			shortcut: fc.constantFrom('B' as const, 'C' as const),
+			strideOn: fc.constantFrom('3x3' as const, '1x1' as const),
+			residual: fc.boolean(),
+			convBias: fc.boolean(),
+			pool: fc.constantFrom('avg' as const, 'flatten' as const),
+			classes: fc.integer({ min: 1, max: 2000 })
+		});
+		fc.assert(
+			fc.property(spec, (x) => {
+				const s: ArchSpec = {
+					name: x.name,
+					input: { channels: x.channels, height: x.side, width: x.side + 3 },
+					stem: { kind: x.stemKind, width: x.stemWidth },
+					block: x.bottleneck ? 'bottleneck' : 'basic',
+					expansion: x.expansion,
+					groups: x.bottleneck ? x.groups : 1,
+					widthPerGroup: x.bottleneck ? x.wpg : 64,
+					stages: x.stages,
+					shortcut: x.shortcut,
+					strideOn: x.strideOn,
+					residual: x.residual,
+					convBias: x.convBias,
+					head: { pool: x.pool, classes: x.classes }
+				};
+				// Only valid specs have links (the page shares the last valid one).
+				fc.pre(validateSpec(s).length === 0);
+				const r = decodeSpecUrl(encodeSpecUrl(s, x.base));
+				expect(r.ok).toBe(true);
+				if (r.ok) expect(r.spec).toEqual(s);
+			}),
+			{ numRuns: 300 }
+		);
+	});
+
+	it('a URL-encoded name survives', () => {
+		const s = { ...preset('resnet18'), name: 'my net & co/2?' };
+		const q = encodeSpecUrl(s, 'resnet18');
+		const r = decodeSpecUrl(q);
+		expect(r.ok && r.spec.name).toBe('my net & co/2?');
+	});
+});
+
+describe('bad links: errors with a place, never a throw', () => {
+	const errs = (q: string) => {
+		const r = decodeSpecUrl(q);
+		expect(r.ok).toBe(false);
+		return r.ok ? [] : r.errors.map((e) => [e.path, e.message] as const);
+	};
+
+	it('unknown preset', () => {
+		const [[path, msg]] = errs('preset=resnet51');
+		expect(path).toBe('preset');
+		expect(msg).toMatch(/unknown preset "resnet51"/);
+	});
+
+	it('malformed fields name the field they spoil', () => {
+		expect(errs('preset=resnet50&stages=3.64.1_4.x.2').map((e) => e[0])).toEqual(['stages[1].width']);
+		expect(errs('preset=resnet50&stages=3.64').map((e) => e[0])).toEqual(['stages[0]']);
+		expect(errs('preset=resnet50&input=3x224').map((e) => e[0])).toEqual(['input']);
+		expect(errs('preset=resnet50&residual=yes').map((e) => e[0])).toEqual(['residual']);
+		expect(errs('preset=resnet50&shortcut=D').map((e) => e[0])).toEqual(['shortcut']);
+		expect(errs('preset=resnet50&stem=tiny.16').map((e) => e[0])).toEqual(['stem.kind']);
+		expect(errs('preset=resnet50&classes=-3').map((e) => e[0])).toEqual(['head.classes']);
+	});
+
+	it('well-formed but invalid specs fail validation with its paths', () => {
+		expect(errs('preset=resnet50&stages=3.64.1_4.128.2_0.256.2_3.512.2').map((e) => e[0])).toEqual([
+			'stages[2].blocks'
+		]);
+		expect(errs('preset=resnet18&groups=2').map((e) => e[0])).toEqual(['groups']);
+	});
+
+	it('never throws, whatever the query', () => {
+		fc.assert(
+			fc.property(fc.string({ maxLength: 80 }), (q) => {
+				const r = decodeSpecUrl(q);
+				if (!r.ok) expect(r.errors.length).toBeGreaterThan(0);
+			}),
+			{ numRuns: 500 }
+		);
+		fc.assert(
+			fc.property(
+				fc.constantFrom('stages', 'input', 'stem', 'block', 'groups', 'wpg', 'residual', 'pool', 'classes'),
+				fc.string({ maxLength: 30 }),
+				(key, value) => {
+					const r = decodeSpecUrl(new URLSearchParams({ preset: 'resnet18', [key]: value }).toString());
+					if (!r.ok) for (const e of r.errors) expect(e.path).not.toBe('');
+				}
+			),
+			{ numRuns: 500 }
+		);
+	});
+});
