@@ -1,4 +1,5 @@
 import { sveltekit } from '@sveltejs/kit/vite';
+import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 // Cross-origin isolation lets the tfjs wasm backend use threads (SharedArrayBuffer).
@@ -7,8 +8,26 @@ const isolation = {
 	'Cross-Origin-Embedder-Policy': 'require-corp'
 };
 
+// SvelteKit answers pages and static files with its own middleware, which skips `server.headers`:
+// set the headers on every response, before SvelteKit sees the request.
+const isolate: Plugin = {
+	name: 'cross-origin-isolation',
+	configureServer(server) {
+		server.middlewares.use((_req, res, next) => {
+			for (const [k, v] of Object.entries(isolation)) res.setHeader(k, v);
+			next();
+		});
+	},
+	configurePreviewServer(server) {
+		server.middlewares.use((_req, res, next) => {
+			for (const [k, v] of Object.entries(isolation)) res.setHeader(k, v);
+			next();
+		});
+	}
+};
+
 export default defineConfig({
-	plugins: [sveltekit()],
+	plugins: [isolate, sveltekit()],
 	server: { headers: isolation },
 	preview: { headers: isolation },
 	test: {
