@@ -1,0 +1,290 @@
+/**
+ * Runs a network on one image or tensor (DESIGN §3.4):
+ *   npm run --silent infer -- (--preset NAME | --spec FILE.json) [--weights FILE.safetensors|FILE.pth]
+ *                             (--image FILE | --input-tensor FILE.safetensors) [--backend cpu|wasm]
+ *                             [--taps ID,ID…] [--top K] [--format json] [--seed N]
+ * Without --weights the network gets seeded random weights (torchvision's initialisation).
+ * A --spec beside a meta.json (a bundled model, DESIGN §3.6) uses its classes, mean and std.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
+import {
+	PRESET_NAMES,
+	buildGraph,
+	presetSpec,
+	specFieldErrors,
+	validateSpec,
+	type ArchSpec,
+	type BlockGraph
+} from '../src/lib/arch/index';
+import { compile } from '../src/lib/runtime/compile';
+import { labelFor, parseLabels, topK } from '../src/lib/runtime/labels';
+import { policyFor, policyFromMeta, preprocess, type RgbaImage } from '../src/lib/runtime/preprocess';
+import {
+	WeightsError,
+	WeightsListError,
+	checkWeights,
+	initWeights,
+	loadCheckpoint,
+	parseSafetensorsRaw,
+	type TensorMap
+} from '../src/lib/weights/index';
+import { UsageError, parse, runCli } from './args';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const BACKENDS = ['cpu', 'wasm'] as const;
+
+function readBytes(file: string, what: string): Uint8Array {
+	try {
+		return new Uint8Array(readFileSync(file));
+	} catch (e) {
+		throw new UsageError(
+			`cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`
+		);
+	}
+}
+
+function readJson(file: string, what: string): unknown {
+	const text = new TextDecoder().decode(readBytes(file, what));
+	try {
+		return JSON.parse(text);
+	} catch (e) {
+		throw new UsageError(`${file} is not valid JSON: ${(e as Error).message}`);
+	}
+}
+
+function loadSpec(values: { preset?: string; spec?: string }): { spec: ArchSpec; meta: unknown } {
+	const sources = [values.preset, values.spec].filter((v) => v !== undefined).length;
+	if (sources !== 1) throw new UsageError('give exactly one of --preset NAME or --spec FILE.json');
+	let spec: ArchSpec;
+	let meta: unknown = null;
+	if (values.preset !== undefined) {
+		const p = presetSpec(values.preset);
+		if (!p) throw new UsageError(`unknown preset "${values.preset}"; presets: ${PRESET_NAMES.join(', ')}`);
+		spec = p;
+	} else {
+		const raw = readJson(values.spec!, 'spec');
+		const errors = specFieldErrors(raw);
+		if (errors.length)
+			throw new UsageError(
+				`${values.spec}: ${errors.map((e) => `${e.path || 'spec'}: ${e.message}`).join('; ')}`
+			);
+		spec = raw as ArchSpec;
+		const metaFile = join(dirname(values.spec!), 'meta.json');
+		if (existsSync(metaFile)) meta = readJson(metaFile, 'model metadata');
+	}
+	const errors = validateSpec(spec);
+	if (errors.length) throw new UsageError(errors.map((e) => `${e.path || 'spec'}: ${e.message}`).join('; '));
+	return { spec, meta };
+}
+
+function decodeImage(file: string): RgbaImage {
+	const bytes = readBytes(file, 'image');
+	const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+	const isPng = bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
+	const isJpeg = bytes[0] === 0xff && bytes[1] === 0xd8;
+	try {
+		if (isPng) {
+			const png = PNG.sync.read(buf);
+			return { width: png.width, height: png.height, data: new Uint8Array(png.data) };
+		}
+		if (isJpeg) {
+			const img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
+			return { width: img.width, height: img.height, data: img.data };
+		}
+	} catch (e) {
+		throw new UsageError(`cannot decode image ${file}: ${(e as Error).message}`);
+	}
+	throw new UsageError(`cannot read image ${file}: not a PNG or JPEG file`);
+}
+
+/** The `input` tensor of a safetensors file: NCHW float32 → NHWC for tfjs. */
+function readInputTensor(file: string, graph: BlockGraph): { data: Float32Array; n: number } {
+	let tensors: TensorMap;
+	try {
+		tensors = parseSafetensorsRaw(readBytes(file, 'input tensor'));
+	} catch (e) {
+		if (e instanceof WeightsError) throw new UsageError(`${file}: ${e.message}`);
+		throw e;
+	}
+	const t = tensors.get('input');
+	if (!t)
+		throw new UsageError(
+			`${file} has no tensor named "input" (it has: ${[...tensors.keys()].join(', ') || 'none'})`
+		);
+	const [c, h, w] = graph.nodes[0].outShape;
+	const [n, tc, th, tw] = t.shape;
+	if (t.shape.length !== 4 || tc !== c || th !== h || tw !== w)
+		throw new UsageError(
+			`${file}: input must be NCHW [N, ${c}, ${h}, ${w}] for ${graph.spec.name}, got [${t.shape.join(', ')}]`
+		);
+	const out = new Float32Array(t.data.length);
+	for (let b = 0; b < n; b++)
+		for (let ci = 0; ci < c; ci++)
+			for (let y = 0; y < h; y++)
+				for (let x = 0; x < w; x++)
+					out[((b * h + y) * w + x) * c + ci] = t.data[((b * c + ci) * h + y) * w + x];
+	return { data: out, n };
+}
+
+function nhwcToChw(data: Float32Array, [, h, w, c]: number[]): number[] {
+	const out = new Array<number>(c * h * w);
+	for (let ci = 0; ci < c; ci++)
+		for (let y = 0; y < h; y++)
+			for (let x = 0; x < w; x++) out[(ci * h + y) * w + x] = data[(y * w + x) * c + ci];
+	return out;
+}
+
+function classNames(spec: ArchSpec, meta: unknown): string[] | null {
+	const fromMeta = parseLabels((meta as { classes?: unknown } | null)?.classes);
+	if (fromMeta && fromMeta.length === spec.head.classes) return fromMeta;
+	if (spec.head.classes === 1000)
+		return parseLabels(JSON.parse(readFileSync(join(ROOT, 'static/labels/imagenet.json'), 'utf8')));
+	return null;
+}
+
+runCli(async () => {
+	const v = parse(process.argv.slice(2), {
+		preset: { type: 'string' },
+		spec: { type: 'string' },
+		weights: { type: 'string' },
+		image: { type: 'string' },
+		'input-tensor': { type: 'string' },
+		backend: { type: 'string', default: 'cpu' },
+		taps: { type: 'string' },
+		top: { type: 'string', default: '5' },
+		format: { type: 'string', default: 'text' },
+		seed: { type: 'string', default: '0' }
+	});
+	if (!(BACKENDS as readonly string[]).includes(v.backend!))
+		throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got "${v.backend}"`);
+	if (v.format !== 'json' && v.format !== 'text')
+		throw new UsageError(`--format must be json or text, got "${v.format}"`);
+	if (!/^\d+$/.test(v.top!) || Number(v.top) < 1)
+		throw new UsageError(`--top must be a positive whole number, got "${v.top}"`);
+	if (!/^\d+$/.test(v.seed!) || Number(v.seed) > 0xffffffff)
+		throw new UsageError(`--seed must be a whole number from 0 to 4294967295, got "${v.seed}"`);
+	if ((v.image === undefined) === (v['input-tensor'] === undefined))
+		throw new UsageError('give exactly one of --image FILE or --input-tensor FILE.safetensors');
+
+	const { spec, meta } = loadSpec(v);
+	const graph = buildGraph(spec);
+	const taps =
+		v.taps === undefined
+			? []
+			: v.taps
+					.split(',')
+					.map((s) => s.trim())
+					.filter(Boolean);
+	for (const id of taps)
+		if (!graph.byId.has(id))
+			throw new UsageError(
+				`unknown node id "${id}" in --taps; ${spec.name}'s ids include ${graph.nodes
+					.slice(1, 5)
+					.map((n) => n.id)
+					.join(', ')} … fc (see: npm run calc -- --format json)`
+			);
+
+	// Weights: a file, checked in full before anything runs; or seeded random ones.
+	let tensors: TensorMap;
+	let weightsNote: string;
+	if (v.weights !== undefined) {
+		try {
+			tensors = loadCheckpoint(readBytes(v.weights, 'weights'), v.weights);
+		} catch (e) {
+			if (e instanceof WeightsError) throw new UsageError(`${v.weights}: ${e.message}`);
+			throw e;
+		}
+		const errors = checkWeights(graph, tensors);
+		if (errors.length)
+			throw new UsageError(
+				`${v.weights} does not fit ${spec.name} (${errors.length} problem${errors.length > 1 ? 's' : ''}):\n${errors
+					.map((e) => `  ${e.message}`)
+					.join('\n')}`
+			);
+		weightsNote = v.weights;
+	} else {
+		tensors = initWeights(graph, Number(v.seed));
+		weightsNote = `random (seed ${Number(v.seed)}; no --weights given)`;
+	}
+
+	// Input.
+	const [c, h, w] = graph.nodes[0].outShape;
+	let input: { data: Float32Array; n: number };
+	let inputNote: string;
+	if (v.image !== undefined) {
+		const img = decodeImage(v.image);
+		const policy = meta ? policyFromMeta(spec.input, meta) : policyFor(spec.input);
+		input = { data: preprocess(img, policy).data, n: 1 };
+		inputNote = `${v.image} (${img.width}×${img.height} → ${c}×${h}×${w})`;
+	} else {
+		input = readInputTensor(v['input-tensor']!, graph);
+		inputNote = `${v['input-tensor']} (tensor ${input.n}×${c}×${h}×${w})`;
+	}
+
+	tf.enableProdMode(); // also silences tfjs's "install tfjs-node" banner
+	if (!(await tf.setBackend(v.backend!)))
+		throw new UsageError(`the ${v.backend} backend is not available here`);
+	await tf.ready();
+	let net;
+	try {
+		net = compile(tf, graph, tensors);
+	} catch (e) {
+		if (e instanceof WeightsListError) throw new UsageError(e.message);
+		throw e;
+	}
+	const x = tf.tensor4d(input.data, [input.n, h, w, c]);
+	const t0 = performance.now();
+	const out = net.forward(x, taps);
+	const logits = Array.from(await out.logits.data()).slice(0, spec.head.classes); // first image
+	const ms = performance.now() - t0;
+	const tapValues: Record<string, { shape: number[]; values: number[] }> = {};
+	for (const [id, t] of out.taps) {
+		const [, th, tw, tc] = t.shape;
+		const data = (await t.data()) as Float32Array;
+		tapValues[id] = { shape: [tc, th, tw], values: nhwcToChw(data.subarray(0, th * tw * tc), t.shape) };
+	}
+	x.dispose();
+	out.logits.dispose();
+	for (const t of out.taps.values()) t.dispose();
+	net.dispose();
+
+	const classes = classNames(spec, meta);
+	const top = topK(logits, Math.min(Number(v.top), spec.head.classes), classes);
+	if (v.format === 'json') {
+		process.stdout.write(
+			JSON.stringify({ backend: v.backend, weights: weightsNote, logits, top, taps: tapValues }) + '\n'
+		);
+		return;
+	}
+	const lines = [
+		`${spec.name} · backend ${v.backend} · forward ${ms.toFixed(1)} ms`,
+		`weights: ${weightsNote}`,
+		`input:   ${inputNote}`,
+		'',
+		`top ${top.length}:`,
+		...top.map(
+			(p, i) =>
+				`${String(i + 1).padStart(3)}. ${(p.prob * 100).toFixed(2).padStart(6)} %  ${classes ? `${labelFor(p.index, classes)} (class ${p.index})` : labelFor(p.index, classes)}`
+		)
+	];
+	for (const [id, t] of Object.entries(tapValues)) {
+		let min = Infinity;
+		let max = -Infinity;
+		let sum = 0;
+		for (const x of t.values) {
+			min = Math.min(min, x);
+			max = Math.max(max, x);
+			sum += x;
+		}
+		lines.push(
+			`tap ${id}: [${t.shape.join(', ')}] min ${min.toPrecision(4)} mean ${(sum / t.values.length).toPrecision(4)} max ${max.toPrecision(4)}`
+		);
+	}
+	process.stdout.write(lines.join('\n') + '\n');
+});
