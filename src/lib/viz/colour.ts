@@ -1,0 +1,124 @@
+/**
+ * Colouring the diagram by a metric: d3 scales over the boxes on screen, so that the colours
+ * compare like with like at whatever level the diagram is opened to.
+ */
+import {
+	format,
+	interpolateYlGnBu,
+	lab,
+	scaleLinear,
+	scaleLog,
+	scaleSequential,
+	scaleSequentialLog
+} from 'd3';
+import { si } from '../arch/units';
+
+export type ColourBy = 'params' | 'macs' | 'activationBytes' | 'receptiveField';
+
+export const COLOUR_BY: readonly { value: ColourBy; label: string }[] = [
+	{ value: 'params', label: 'Parameters' },
+	{ value: 'macs', label: 'MACs' },
+	{ value: 'activationBytes', label: 'Activation memory' },
+	{ value: 'receptiveField', label: 'Receptive field' }
+];
+
+export interface Colourable {
+	metrics: { params: number; macs: number; activationBytes: number };
+	receptiveField: number;
+}
+
+export function metricValue(b: Colourable, by: ColourBy): number {
+	return by === 'receptiveField' ? b.receptiveField : b.metrics[by];
+}
+
+/** Legend ticks: "10M", "100k", "1MB", "200 px". */
+export function formatTick(v: number, by: ColourBy): string {
+	if (by === 'activationBytes')
+		return v >= 2 ** 20
+			? `${format('~r')(+(v / 2 ** 20).toPrecision(2))}MB`
+			: `${format('~r')(+(v / 1024).toPrecision(2))}kB`;
+	if (by === 'receptiveField') return `${v}`;
+	return format('~s')(v);
+}
+
+/** Short value for a box's corner ("2.36 M", "3.06 MB", "RF 99"); empty for zero (the neutral fill says it). */
+export function shortMetric(v: number, by: ColourBy): string {
+	if (by === 'receptiveField') return `RF ${v}`;
+	if (v === 0) return '';
+	if (by === 'activationBytes')
+		return v >= 2 ** 20 ? `${(v / 2 ** 20).toPrecision(3)} MB` : `${(v / 1024).toPrecision(3)} kB`;
+	return si(v);
+}
+
+/** Light end of the ramp is skipped so that the smallest values still read against the page. */
+const interpolator = (t: number) => interpolateYlGnBu(0.12 + 0.83 * t);
+
+export interface ColourScale {
+	by: ColourBy;
+	/** Fill for a value; null for zero (drawn neutral: "none"). */
+	fill: (v: number) => string | null;
+	domain: [number, number];
+	/** Whether the ramp is logarithmic. */
+	log: boolean;
+	/** Tick values for the legend, within the domain. */
+	ticks: number[];
+	/** Position (0–1) of a value along the legend's ramp. */
+	position: (v: number) => number;
+	/** Colours along the ramp, for a gradient. */
+	stops: string[];
+	/** Some of the values are zero (shown neutral). */
+	hasZero: boolean;
+}
+
+/** A sequential scale over `items`' values: log for counts spanning decades, linear otherwise. */
+export function colourScale(items: readonly Colourable[], by: ColourBy): ColourScale {
+	let lo = Infinity;
+	let hi = -Infinity;
+	let hasZero = false;
+	for (const it of items) {
+		const v = metricValue(it, by);
+		if (v <= 0) {
+			hasZero = true;
+			continue;
+		}
+		if (v < lo) lo = v;
+		if (v > hi) hi = v;
+	}
+	if (!(lo <= hi)) {
+		lo = 1;
+		hi = 1;
+	}
+	if (lo === hi) hi = lo * 1.0001 + 1e-9;
+	const log = by !== 'receptiveField' && hi / lo > 20;
+	const seq = log
+		? scaleSequentialLog(interpolator).domain([lo, hi])
+		: scaleSequential(interpolator).domain([lo, hi]);
+	const pos = log
+		? scaleLog().domain([lo, hi]).range([0, 1]).clamp(true)
+		: scaleLinear().domain([lo, hi]).range([0, 1]).clamp(true);
+	let ticks = (log ? scaleLog().domain([lo, hi]).ticks(4) : scaleLinear().domain([lo, hi]).ticks(4)).filter(
+		(t) => t >= lo && t <= hi
+	);
+	if (log) {
+		// Powers of ten only, so that the labels never crowd.
+		const p = ticks.filter((t) => Math.abs(Math.log10(t) - Math.round(Math.log10(t))) < 1e-9);
+		ticks = p.length >= 2 ? p : [lo, hi];
+	}
+	if (ticks.length < 2) ticks = [lo, hi];
+	const stops = Array.from({ length: 11 }, (_, i) => interpolator(i / 10));
+	return {
+		by,
+		fill: (v) => (v > 0 ? seq(v) : null),
+		domain: [lo, hi],
+		log,
+		ticks,
+		position: (v) => pos(v),
+		stops,
+		hasZero
+	};
+}
+
+/** Whether text on this fill should be dark (light fill) or light (dark fill). */
+export function darkTextOn(fill: string): boolean {
+	return lab(fill).l > 62;
+}

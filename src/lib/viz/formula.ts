@@ -1,0 +1,89 @@
+/**
+ * The formulas behind a node's numbers (DESIGN §3.3), written out with the node's own factors for
+ * the tooltip: "MACs = H_out·W_out·C_out·(C_in/groups)·k² = 56·56·64·64·9". Only the graph's
+ * numbers are shown as results; the factors come from the node's shapes and fields.
+ */
+import type { BlockGraph, GraphNode } from '../arch';
+
+export interface Formula {
+	name: string;
+	/** Symbolic form. */
+	symbolic: string;
+	/** The factors, multiplied ("56·56·64·64·9"), or words. */
+	factors: string;
+}
+
+const dot = (xs: (number | string)[]) => xs.join('·');
+
+export function nodeFormulas(graph: BlockGraph, n: GraphNode): Formula[] {
+	const [cOut, hOut, wOut] = n.outShape;
+	const cIn = n.inShape[0];
+	const out: Formula[] = [];
+	switch (n.op) {
+		case 'conv2d': {
+			const k = n.kernel;
+			const perOut = n.groups > 1 ? `(${cIn}/${n.groups})` : `${cIn}`;
+			const kk = `${k * k}`;
+			out.push({
+				name: 'MACs',
+				symbolic: 'H_out·W_out·C_out·(C_in/groups)·k²',
+				factors: `${dot([hOut, wOut, cOut, perOut])}·${kk}`
+			});
+			out.push({
+				name: 'params',
+				symbolic: n.bias ? 'C_out·(C_in/groups)·k² + C_out' : 'C_out·(C_in/groups)·k²',
+				factors: `${dot([cOut, perOut])}·${kk}${n.bias ? ` + ${cOut}` : ''}`
+			});
+			break;
+		}
+		case 'linear':
+			out.push({ name: 'MACs', symbolic: 'in·out', factors: dot([n.inFeatures, n.outFeatures]) });
+			out.push({
+				name: 'params',
+				symbolic: 'in·out + out',
+				factors: `${dot([n.inFeatures, n.outFeatures])} + ${n.outFeatures}`
+			});
+			break;
+		case 'batchnorm':
+			out.push({ name: 'params', symbolic: '2·C (γ, β)', factors: dot([2, cOut]) });
+			out.push({ name: 'FLOPs', symbolic: '2·C·H·W', factors: dot([2, cOut, hOut, wOut]) });
+			break;
+		case 'relu':
+		case 'add':
+			out.push({ name: 'FLOPs', symbolic: 'C·H·W', factors: dot([cOut, hOut, wOut]) });
+			break;
+		case 'maxpool':
+			out.push({
+				name: 'FLOPs',
+				symbolic: 'C·H_out·W_out·(k²−1)',
+				factors: `${dot([cOut, hOut, wOut])}·(${n.kernel}²−1)`
+			});
+			break;
+		case 'avgpool':
+			out.push({ name: 'FLOPs', symbolic: 'C·H_in·W_in', factors: dot([...n.inShape]) });
+			break;
+		case 'zeropad':
+			out.push({
+				name: 'shortcut',
+				symbolic: `x[:, :, ::${n.stride}, ::${n.stride}] + ${n.padChannels} zero channels`,
+				factors: 'no parameters, no MACs'
+			});
+			break;
+		case 'flatten':
+		case 'input':
+			break;
+	}
+	const src = graph.byId.get(n.inputs[0]);
+	if (src && (n.op === 'conv2d' || n.op === 'maxpool'))
+		out.push({
+			name: 'RF',
+			symbolic: 'RF_in + (k−1)·jump_in',
+			factors: `${src.receptiveField} + ${n.kernel - 1}·${src.jump}`
+		});
+	return out;
+}
+
+/** "MACs = H_out·W_out·C_out·(C_in/groups)·k² = 56·56·64·64·9". */
+export function formulaText(f: Formula): string {
+	return `${f.name} = ${f.symbolic} = ${f.factors}`;
+}

@@ -1,0 +1,250 @@
+import { describe, expect, it } from 'vitest';
+import { buildGraph, presetSpec, PRESET_NAMES, type BlockGraph } from '../../src/lib/arch';
+import {
+	allGroupIds,
+	ancestorsOf,
+	defaultExpanded,
+	itemsIn,
+	layoutDiagram,
+	visibleOwner,
+	type DiagramLayout
+} from '../../src/lib/viz/layout';
+import { nodeFormulas, formulaText } from '../../src/lib/viz/formula';
+import { colourScale } from '../../src/lib/viz/colour';
+
+const graphOf = (name: string): BlockGraph => buildGraph(presetSpec(name)!);
+
+function checkInvariants(graph: BlockGraph, layout: DiagramLayout) {
+	// Every graph node is shown exactly once: by its own box or inside one collapsed group's box.
+	const seen = new Map<string, number>();
+	for (const b of layout.boxes) for (const id of b.nodeIds) seen.set(id, (seen.get(id) ?? 0) + 1);
+	expect(seen.size).toBe(graph.nodes.length);
+	for (const n of graph.nodes) expect(seen.get(n.id), n.id).toBe(1);
+	// Box ids are unique.
+	expect(new Set(layout.boxes.map((b) => b.id)).size).toBe(layout.boxes.length);
+	// Boxes do not overlap (sweep over y).
+	const sorted = [...layout.boxes].sort((a, b) => a.y - b.y);
+	for (let i = 0; i < sorted.length; i++) {
+		const a = sorted[i];
+		for (let j = i + 1; j < sorted.length && sorted[j].y < a.y + a.h; j++) {
+			const b = sorted[j];
+			const apart = b.x >= a.x + a.w || a.x >= b.x + b.w;
+			expect(apart, `${a.id} overlaps ${b.id}`).toBe(true);
+		}
+	}
+	// Boxes lie inside their frame, frames inside theirs, everything inside the canvas.
+	for (const b of [...layout.boxes, ...layout.frames]) {
+		expect(b.x).toBeGreaterThanOrEqual(0);
+		expect(b.y).toBeGreaterThanOrEqual(0);
+		expect(b.x + b.w).toBeLessThanOrEqual(layout.width);
+		expect(b.y + b.h).toBeLessThanOrEqual(layout.height);
+		if (b.parent) {
+			const f = layout.byId.get(b.parent)!;
+			expect(b.x).toBeGreaterThanOrEqual(f.x);
+			expect(b.x + b.w).toBeLessThanOrEqual(f.x + f.w);
+			expect(b.y).toBeGreaterThanOrEqual(f.y);
+			expect(b.y + b.h).toBeLessThanOrEqual(f.y + f.h);
+		}
+	}
+	// Edges connect existing boxes and carry the producer's output shape (from the graph).
+	const boxIds = new Set(layout.boxes.map((b) => b.id));
+	for (const e of layout.edges) {
+		expect(boxIds.has(e.from), e.id).toBe(true);
+		expect(boxIds.has(e.to), e.id).toBe(true);
+		const from = layout.byId.get(e.from)!;
+		const last = graph.byId.get(from.nodeIds[from.nodeIds.length - 1])!;
+		expect(e.shape).toEqual(last.outShape);
+	}
+	// The main path is a chain from input to fc: every box but the input has one incoming main edge.
+	const mainIn = new Map<string, number>();
+	for (const e of layout.edges) if (e.kind === 'main') mainIn.set(e.to, (mainIn.get(e.to) ?? 0) + 1);
+	for (const b of layout.boxes) {
+		const n = graph.byId.get(b.id);
+		const onShortcut = n?.path === 'shortcut';
+		expect(mainIn.get(b.id) ?? 0, b.id).toBe(b.id === 'input' || onShortcut ? 0 : 1);
+	}
+}
+
+describe('layoutDiagram', () => {
+	it('resnet50 with stages open shows its 16 blocks, three of them with projection shortcuts', () => {
+		const g = graphOf('resnet50');
+		const l = layoutDiagram(g, defaultExpanded(g));
+		const blocks = l.boxes.filter((b) => b.kind === 'block');
+		expect(blocks.length).toBe(16); // 3 + 4 + 6 + 3 (paper, Table 1)
+		// torchvision: downsample in the first block of each stage (layer1.0 changes 64 → 256 channels).
+		expect(blocks.filter((b) => b.shortcut === 'projection').map((b) => b.id)).toEqual([
+			'layer1.0',
+			'layer2.0',
+			'layer3.0',
+			'layer4.0'
+		]);
+		const sc = l.edges.filter((e) => e.kind !== 'main');
+		expect(sc.filter((e) => e.kind === 'projection').length).toBe(4);
+		expect(sc.filter((e) => e.kind === 'identity').length).toBe(12);
+		expect(l.frames.map((f) => f.id)).toEqual(['layer1', 'layer2', 'layer3', 'layer4']);
+		checkInvariants(g, l);
+	});
+
+	it('collapsed stages: one box each; expanded: every layer once', () => {
+		const g = graphOf('resnet18');
+		const collapsed = layoutDiagram(g, new Set());
+		expect(collapsed.boxes.map((b) => b.id)).toEqual([
+			'input',
+			'stem',
+			'layer1',
+			'layer2',
+			'layer3',
+			'layer4',
+			'head'
+		]);
+		checkInvariants(g, collapsed);
+		const all = layoutDiagram(g, new Set(allGroupIds(g)));
+		expect(all.boxes.length).toBe(g.nodes.length);
+		expect(all.frames.length).toBe(2 + 4 + 8);
+		checkInvariants(g, all);
+	});
+
+	it('shape labels are the graph output shapes (resnet50 stem → 64×56×56, layer4 → 2048×7×7)', () => {
+		const g = graphOf('resnet50');
+		const l = layoutDiagram(g, new Set());
+		const shape = (from: string) =>
+			l.edges.find((e) => e.from === from && e.kind === 'main')!.shape.join('×');
+		// torchvision resnet50 on 224×224: maxpool → 64×56×56; layer1..4 → 256×56, 512×28, 1024×14, 2048×7.
+		expect(shape('stem')).toBe('64×56×56');
+		expect(shape('layer1')).toBe('256×56×56');
+		expect(shape('layer2')).toBe('512×28×28');
+		expect(shape('layer3')).toBe('1024×14×14');
+		expect(shape('layer4')).toBe('2048×7×7');
+		expect(shape('input')).toBe('3×224×224');
+	});
+
+	it('option A nets draw zero-pad shortcuts where the shape changes, identity elsewhere', () => {
+		const g = graphOf('resnet20');
+		const l = layoutDiagram(g, defaultExpanded(g));
+		const kinds = l.edges.filter((e) => e.kind !== 'main').map((e) => `${e.to}:${e.kind}`);
+		// Paper §4.2: 16 → 32 → 64 channels, option A; layer1 keeps 16 channels, stride 1.
+		expect(kinds).toContain('layer2.0:zeropad');
+		expect(kinds).toContain('layer3.0:zeropad');
+		expect(kinds).toContain('layer1.0:identity');
+		expect(kinds.filter((k) => k.endsWith('zeropad')).length).toBe(2);
+		expect(kinds.filter((k) => k.endsWith('projection')).length).toBe(0);
+		const open = layoutDiagram(g, new Set([...defaultExpanded(g), 'layer2.0']));
+		const pad = open.boxes.find((b) => b.id === 'layer2.0.shortcut')!;
+		expect(pad.op).toBe('zeropad');
+		expect(
+			open.edges
+				.filter((e) => e.to === 'layer2.0.shortcut' || e.from === 'layer2.0.shortcut')
+				.map((e) => e.kind)
+		).toEqual(['zeropad', 'zeropad']);
+		checkInvariants(g, open);
+	});
+
+	it('plain nets have no shortcut edges', () => {
+		const spec = { ...presetSpec('resnet34')!, residual: false };
+		const g = buildGraph(spec);
+		const l = layoutDiagram(g, new Set(allGroupIds(g)));
+		expect(l.edges.every((e) => e.kind === 'main')).toBe(true);
+		expect(l.boxes.some((b) => b.op === 'add')).toBe(false);
+		checkInvariants(g, l);
+	});
+
+	it('projection blocks opened show downsample.0 (conv) and .1 (BN) on the shortcut path', () => {
+		const g = graphOf('resnet50');
+		const l = layoutDiagram(g, new Set(['layer2', 'layer2.0']));
+		const proj = l.edges.filter((e) => e.kind === 'projection').map((e) => `${e.from}->${e.to}`);
+		expect(proj).toEqual([
+			'layer1->layer2.0.downsample.0',
+			'layer2.0.downsample.0->layer2.0.downsample.1',
+			'layer2.0.downsample.1->layer2.0.add'
+		]);
+		checkInvariants(g, l);
+	});
+
+	it('columns mode keeps every invariant and puts each stage in its own column', () => {
+		for (const name of ['resnet50', 'resnet20', 'resnext50_32x4d']) {
+			const g = graphOf(name);
+			for (const exp of [new Set<string>(), defaultExpanded(g), new Set(allGroupIds(g))]) {
+				const l = layoutDiagram(g, exp, { columns: true });
+				checkInvariants(g, l);
+				const stageLeft = g.stages.map((st) => {
+					const item = l.byId.get(st.id)!;
+					return item.x;
+				});
+				for (let i = 1; i < stageLeft.length; i++) expect(stageLeft[i]).toBeGreaterThan(stageLeft[i - 1]);
+			}
+		}
+	});
+
+	it('every preset lays out at every level', () => {
+		for (const name of PRESET_NAMES) {
+			const g = graphOf(name);
+			checkInvariants(g, layoutDiagram(g, defaultExpanded(g)));
+		}
+	});
+
+	it('big nets start collapsed; resnet1202 fully open has one box per layer', () => {
+		const g = graphOf('resnet1202');
+		expect(defaultExpanded(g).size).toBe(0);
+		expect(defaultExpanded(graphOf('resnet152')).size).toBe(4);
+		const l = layoutDiagram(g, new Set(allGroupIds(g)), { columns: true });
+		expect(l.boxes.length).toBe(g.nodes.length);
+		// Paper §4.2: 6n+2 layers with n = 200 → 1202 weighted layers (1201 convs + fc).
+		expect(
+			l.boxes.filter((b) => b.op === 'conv2d').length + l.boxes.filter((b) => b.op === 'linear').length
+		).toBe(1202);
+	});
+
+	it('ancestorsOf opens the groups hiding a node', () => {
+		const g = graphOf('resnet50');
+		expect(ancestorsOf(g, 'layer3.4.conv2')).toEqual(['layer3', 'layer3.4']);
+		expect(ancestorsOf(g, 'maxpool')).toEqual(['stem']);
+		expect(ancestorsOf(g, 'fc')).toEqual(['head']);
+		expect(ancestorsOf(g, 'layer2.1')).toEqual(['layer2']);
+		const closed = layoutDiagram(g, new Set());
+		expect(visibleOwner(closed, g, 'layer3.4.conv2')).toBe('layer3');
+		const open = layoutDiagram(g, new Set(ancestorsOf(g, 'layer3.4.conv2')));
+		expect(visibleOwner(open, g, 'layer3.4.conv2')).toBe('layer3.4.conv2');
+		expect(open.byId.get('layer3.4.conv2')!.kind).toBe('node');
+	});
+
+	it('itemsIn returns only what meets the rectangle', () => {
+		const g = graphOf('resnet1202');
+		const l = layoutDiagram(g, new Set(allGroupIds(g)));
+		const some = itemsIn(l, { x0: 0, y0: 1000, x1: 400, y1: 1600 });
+		expect(some.boxes.length).toBeGreaterThan(3);
+		expect(some.boxes.length).toBeLessThan(40);
+		for (const b of some.boxes) expect(b.y + b.h).toBeGreaterThanOrEqual(1000);
+	});
+});
+
+describe('formulas', () => {
+	it('conv MACs factors multiply to the graph numbers (resnet50 layer1.0.conv2: 56·56·64·64·9)', () => {
+		const g = graphOf('resnet50');
+		const n = g.byId.get('layer1.0.conv2')!;
+		const f = nodeFormulas(g, n);
+		expect(formulaText(f[0])).toBe('MACs = H_out·W_out·C_out·(C_in/groups)·k² = 56·56·64·64·9');
+		// 56·56·64·64·9 = 115,605,504 (torchvision resnet50 layer1.0.conv2).
+		expect(n.macs).toBe(115_605_504);
+	});
+	it('grouped convs show C_in/groups (resnext50_32x4d layer1.0.conv2: 128/32)', () => {
+		const g = graphOf('resnext50_32x4d');
+		const f = nodeFormulas(g, g.byId.get('layer1.0.conv2')!);
+		expect(f[0].factors).toBe('56·56·128·(128/32)·9');
+		expect(f[1].factors).toBe('128·(128/32)·9');
+	});
+});
+
+describe('colourScale', () => {
+	it('zeros are neutral, the ramp spans the positive values', () => {
+		const items = [0, 10, 1000, 100000].map((p) => ({
+			metrics: { params: p, macs: 0, activationBytes: 0 },
+			receptiveField: 1
+		}));
+		const s = colourScale(items, 'params');
+		expect(s.fill(0)).toBeNull();
+		expect(s.domain).toEqual([10, 100000]);
+		expect(s.log).toBe(true);
+		expect(s.fill(10)).not.toBe(s.fill(100000));
+		expect(s.hasZero).toBe(true);
+	});
+});
