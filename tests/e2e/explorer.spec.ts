@@ -11,7 +11,8 @@ const fieldOf = (page: Page, testid: string) =>
 
 async function open(page: Page, query = '') {
 	await page.goto(`/${query}`);
-	await expect(page.getByTestId('total-params')).toBeVisible();
+	// The first visit to a cold dev server can take a while (dependency optimisation).
+	await expect(page.getByTestId('total-params')).toBeVisible({ timeout: 30_000 });
 }
 
 async function downloadText(page: Page, testid: string): Promise<{ name: string; text: string }> {
@@ -225,4 +226,48 @@ test('compare: resnet50 pinned against wide_resnet50_2, stage by stage', async (
 
 	await page.getByTestId('unpin').click();
 	await expect(page.getByTestId('compare-table')).toHaveCount(0);
+});
+
+test('diagram and layer table share the selection; the diagram expands and collapses', async ({ page }) => {
+	await open(page, '?preset=resnet50');
+	const svg = page.locator('svg[data-testid="diagram"]');
+	await expect(svg).toBeVisible();
+
+	await page.getByTestId('diagram-collapse-all').click();
+	await expect(svg.locator('[data-id="layer2"][data-kind="stage"]')).toHaveCount(1);
+	await expect(svg.locator('[data-id="layer2.0.conv2"]')).toHaveCount(0);
+	await svg.locator('[data-toggle="layer2"]').dispatchEvent('click');
+	await expect(svg.locator('[data-id="layer2"][data-kind="frame"]')).toHaveCount(1);
+	await page.getByTestId('diagram-expand-all').click();
+	await expect(svg.locator('[data-id="layer2.0.conv2"]')).toHaveCount(1);
+
+	// Diagram → table (the block opens, the row is highlighted) and inspector.
+	const table = page.getByTestId('layer-table');
+	await expect(table.locator('[data-id="layer2.0.conv2"]')).toHaveCount(0);
+	await svg.locator('[data-id="layer2.0.conv2"]').dispatchEvent('click');
+	await expect(table.locator('[data-id="layer2.0.conv2"]')).toHaveClass(/selected/);
+	// Scrolled into the table's view (the table itself may be below the fold on this window).
+	await expect
+		.poll(() =>
+			table.evaluate((el) => {
+				const row = el.querySelector('[data-id="layer2.0.conv2"]')!.getBoundingClientRect();
+				const box = el.getBoundingClientRect();
+				return row.top >= box.top && row.bottom <= box.bottom;
+			})
+		)
+		.toBe(true);
+	await expect(page.getByTestId('inspector')).toContainText('128×56×56 → 128×28×28'); // torchvision v1.5
+
+	// Table → diagram.
+	await table.locator('[data-id="layer2.0.bn2"]').click();
+	await expect(svg.locator('[data-id="layer2.0.bn2"]')).toHaveAttribute('data-selected', 'true');
+	await expect(svg.locator('[data-id="layer2.0.conv2"]')).not.toHaveAttribute('data-selected', 'true');
+
+	// A knob change redraws the diagram: 23 blocks in layer3.
+	await page.getByTestId('stage-blocks-2').fill('23');
+	await page.getByTestId('diagram-collapse-all').click();
+	await expect(svg.locator('[data-id="layer3"][data-kind="stage"]')).toHaveAttribute(
+		'aria-label',
+		/23 blocks/
+	);
 });
