@@ -13,7 +13,8 @@ the network, runs one forward pass on a real tensor (batch 1) and records
 Where torchvision can express a spec, the script also checks that archspec_torch.SpecResNet has
 exactly torchvision's state_dict keys and shapes.
 
-Run with Debian's interpreter:  /usr/bin/python3 tools/reference/arch_reference.py [--out FILE]
+Run with Debian's interpreter:  /usr/bin/python3 tools/reference/arch_reference.py [--out FILE] [--check]
+(--check writes nothing and fails if the committed fixture differs from what PyTorch gives now; CI runs it.)
 """
 
 from __future__ import annotations
@@ -226,6 +227,11 @@ def same_state_dict(a: nn.Module, b: nn.Module, what: str) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=str(DEFAULT_OUT))
+    ap.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if the cases in --out differ from what PyTorch gives now",
+    )
     args = ap.parse_args()
     torch.manual_seed(0)
     torch.set_num_threads(max(1, torch.get_num_threads()))
@@ -267,6 +273,17 @@ def main() -> None:
         "torchvision": torchvision.__version__,
         "cases": cases,
     }
+    if args.check:
+        committed = json.loads(Path(args.out).read_text())["cases"]
+        fresh = json.loads(json.dumps(cases))
+        stale = [c["name"] for c in fresh if c not in committed] + [
+            c["name"] for c in committed if c not in fresh
+        ]
+        if stale:
+            sys.exit(f"{args.out} is out of date ({', '.join(sorted(set(stale)))}): "
+                     "run /usr/bin/python3 tools/reference/arch_reference.py")
+        print(f"ok: {args.out} matches PyTorch ({len(cases)} cases)", file=sys.stderr)
+        return
     text = json.dumps(doc, separators=(",", ":"))
     # One case per line keeps diffs readable while the file stays compact.
     text = text.replace('},{"name":', '},\n{"name":')
