@@ -251,6 +251,37 @@ def preprocess_cases(out_dir: Path) -> None:
     print("preprocess:", [m["name"] for m in meta])
 
 
+def reader_cases(out_dir: Path) -> None:
+    """Tensors that exercise the .pth reader: dtypes, a transposed (non-contiguous) tensor, views
+    sharing one storage at an offset, a scalar, an int64 counter; the same values as float32 in
+    safetensors. And fp32 → fp16 rounding by torch (ties, subnormals, overflow) for our writer."""
+    g = torch.Generator().manual_seed(5)
+    big = torch.randn(6, 5, generator=g)
+    src = torch.cat([torch.randn(200, generator=g) * 10, torch.tensor([
+        1.0 + 2 ** -11, 1.0 + 3 * 2 ** -11, 65504.0, 65520.0, 1e6, -1e6, 6e-8, 3e-8, 2.9e-8, 1e-5, -1e-7, 0.0, -0.0])])
+    tensors = {
+        "conv.weight": torch.randn(4, 3, 3, 3, generator=g),
+        "transposed": torch.randn(5, 7, generator=g).t(),
+        "big": big,
+        "view_rows": big[2:4],
+        "view_col": big[:, 3],
+        "scalar": torch.tensor(2.5),
+        "half": torch.randn(3, 4, generator=g).half(),
+        "bfloat": torch.randn(17, generator=g).bfloat16(),
+        "double": torch.randn(2, 2, generator=g, dtype=torch.float64),
+        "count": torch.tensor([3, -2, 7], dtype=torch.int64),
+        "bn.num_batches_tracked": torch.tensor(11),
+    }
+    assert not tensors["transposed"].is_contiguous() and tensors["view_rows"].storage_offset() == 10
+    torch.save(tensors, out_dir / "reader.pth")
+    torch.save(tensors, out_dir / "reader-legacy.pth", _use_new_zipfile_serialization=False)
+    flat = {k: v.float().contiguous() for k, v in tensors.items() if not k.endswith("num_batches_tracked")}
+    flat["fp16/source"] = src
+    flat["fp16/torch"] = src.half().float()
+    write_safetensors(out_dir / "reader.safetensors", flat)
+    print("reader:", sorted(tensors))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
@@ -266,6 +297,7 @@ def main() -> None:
         make_case(name, s, fmt, dt, wrap, args.out, i * 10, None)
     torchvision_keys(args.out)
     preprocess_cases(args.out)
+    reader_cases(args.out)
 
 
 if __name__ == "__main__":
