@@ -1,0 +1,112 @@
+import { expect, test, type Page } from '@playwright/test';
+import { readFile } from 'node:fs/promises';
+
+// Reference numbers: torchvision resnet50 (He et al. 2015, Table 1; torchvision.models.resnet50):
+// stages of 3, 4, 6, 3 bottleneck blocks; layer1.0.conv2 is a 3×3 conv 64→64 on 56×56
+// (36,864 weights, 56·56·64·64·9 MACs); stem output 64×56×56, layer4 output 2048×7×7.
+
+const diagram = (page: Page) => page.getByTestId('diagram');
+const box = (page: Page, id: string) => diagram(page).locator(`[data-id="${id}"]`);
+
+test('stages, blocks and layers open and close', async ({ page }) => {
+	await page.goto('/diagram?preset=resnet50');
+	await expect(diagram(page).locator('[data-kind="block"]')).toHaveCount(16);
+	await expect(box(page, 'layer2.0.conv1')).toHaveCount(0);
+	await diagram(page).locator('[data-toggle="layer2.0"]').click();
+	await expect(box(page, 'layer2.0.conv1')).toHaveCount(1);
+	await expect(box(page, 'layer2.0.downsample.0')).toHaveCount(1);
+	await expect(diagram(page).locator('[data-kind="block"]')).toHaveCount(15);
+	await page.getByTestId('diagram-collapse-all').click();
+	await expect(diagram(page).locator('[data-kind="stage"]')).toHaveCount(4);
+	await expect(diagram(page).locator('[data-kind="block"]')).toHaveCount(0);
+	await diagram(page).locator('[data-toggle="layer3"]').click();
+	await expect(diagram(page).locator('[data-kind="block"]')).toHaveCount(6);
+});
+
+test('tooltip shows the params, MACs and the formula of a layer', async ({ page }) => {
+	await page.goto('/diagram?preset=resnet50');
+	await diagram(page).locator('[data-toggle="layer1.0"]').click();
+	await box(page, 'layer1.0.conv2').hover();
+	const tip = page.getByTestId('diagram-tooltip');
+	await expect(tip).toContainText('36,864');
+	await expect(tip).toContainText('115,605,504');
+	await expect(tip).toContainText('56·56·64·64·9');
+	await expect(tip).toContainText('64×56×56 → 64×56×56');
+});
+
+test('click selects; a node selected from outside is opened and brought into view', async ({ page }) => {
+	await page.goto('/diagram?preset=resnet50');
+	await box(page, 'layer3.2').click({ position: { x: 40, y: 20 } });
+	await expect(box(page, 'layer3.2')).toHaveAttribute('data-selected', 'true');
+	await expect(page.getByTestId('diagram-selected')).toHaveText('layer3.2');
+
+	await page.goto('/diagram?preset=resnet50&select=layer4.1.conv3');
+	const target = box(page, 'layer4.1.conv3');
+	await expect(target).toHaveAttribute('data-selected', 'true');
+	await page.waitForTimeout(600); // the pan is animated
+	const view = (await diagram(page).boundingBox())!;
+	const b = (await target.boundingBox())!;
+	expect(b.x).toBeGreaterThanOrEqual(view.x);
+	expect(b.y).toBeGreaterThanOrEqual(view.y);
+	expect(b.x + b.width).toBeLessThanOrEqual(view.x + view.width);
+	expect(b.y + b.height).toBeLessThanOrEqual(view.y + view.height);
+});
+
+test('keyboard: Enter selects, Enter on a toggle opens', async ({ page }) => {
+	await page.goto('/diagram?preset=resnet18');
+	await box(page, 'layer1.1').focus();
+	await page.keyboard.press('Enter');
+	await expect(box(page, 'layer1.1')).toHaveAttribute('data-selected', 'true');
+	await page.keyboard.press('Tab'); // to the block's toggle
+	await page.keyboard.press('Enter');
+	await expect(box(page, 'layer1.1.conv2')).toHaveCount(1);
+});
+
+test('SVG export is a standalone SVG with the shape labels', async ({ page }) => {
+	await page.goto('/diagram?preset=resnet50');
+	const [download] = await Promise.all([
+		page.waitForEvent('download'),
+		page.getByTestId('export-svg').click()
+	]);
+	expect(download.suggestedFilename()).toBe('resnet50.svg');
+	const text = await readFile((await download.path())!, 'utf8');
+	const parsed = await page.evaluate((t) => {
+		const doc = new DOMParser().parseFromString(t, 'image/svg+xml');
+		return {
+			error: doc.getElementsByTagName('parsererror').length,
+			root: doc.documentElement.nodeName,
+			texts: [...doc.querySelectorAll('text')].map((e) => e.textContent),
+			styleSheets: doc.querySelectorAll('style, link, script').length
+		};
+	}, text);
+	expect(parsed.error).toBe(0);
+	expect(parsed.root).toBe('svg');
+	expect(parsed.styleSheets).toBe(0);
+	for (const shape of ['3×224×224', '64×56×56', '256×56×56', '512×28×28', '1024×14×14', '2048×7×7'])
+		expect(parsed.texts).toContain(shape);
+});
+
+test('PNG export downloads a PNG', async ({ page }) => {
+	await page.goto('/diagram?preset=resnet18');
+	const [download] = await Promise.all([
+		page.waitForEvent('download'),
+		page.getByTestId('export-png').click()
+	]);
+	expect(download.suggestedFilename()).toBe('resnet18.png');
+	const bytes = await readFile((await download.path())!);
+	expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+});
+
+test('resnet1202 starts collapsed and draws only what is in view when opened', async ({ page }) => {
+	await page.goto('/diagram?preset=resnet1202');
+	// Paper §4.2: three stages of n = 200 basic blocks.
+	await expect(diagram(page).locator('[data-kind="stage"]')).toHaveCount(3);
+	await expect(box(page, 'layer1')).toContainText('200 blocks');
+	await page.getByTestId('diagram-expand-all').click();
+	// One box per layer: 600 basic blocks of 7 (conv, BN, ReLU, conv, BN, add, ReLU), 2 zero-pad
+	// shortcuts, input, the CIFAR stem (conv, BN, ReLU) and the head (avg pool, fc).
+	await expect(diagram(page)).toHaveAttribute('data-boxes', String(600 * 7 + 2 + 1 + 3 + 2));
+	const drawn = Number(await diagram(page).getAttribute('data-drawn'));
+	expect(drawn).toBeGreaterThan(0);
+	expect(drawn).toBeLessThan(400);
+});
