@@ -6,7 +6,12 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { ArchSpec } from '../../src/lib/arch/spec';
-import { loadCheckpoint, parseSafetensorsRaw, type Tensor, type TensorMap } from '../../src/lib/weights/index';
+import {
+	loadCheckpoint,
+	parseSafetensorsRaw,
+	type Tensor,
+	type TensorMap
+} from '../../src/lib/weights/index';
 
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'runtime');
 
