@@ -18,6 +18,8 @@ interface Case {
 	spec: ArchSpec;
 	totals: { params: number; buffers: number; macs: number };
 	layers: Layer[];
+	/** Measured by backpropagation: the side of the input region the last block's centre sees. */
+	receptiveField?: { id: string; side: number };
 }
 const fixture = JSON.parse(
 	readFileSync(new URL('../fixtures/arch-reference.json', import.meta.url), 'utf8')
@@ -40,6 +42,16 @@ describe(`arch reference (torch ${fixture.torch}, torchvision ${fixture.torchvis
 		'preset %s is the reference spec',
 		(name, c) => {
 			expect(canonicalSpec(presetSpec(name)!)).toEqual(canonicalSpec(c.spec));
+		}
+	);
+
+	it.each(cases.filter((c) => c.receptiveField).map((c) => [c.name, c] as const))(
+		'%s: receptive field of the last block',
+		(_name, c) => {
+			const g = buildGraph(c.spec);
+			const block = g.stages.at(-1)!.blocks.at(-1)!;
+			expect(block.id).toBe(c.receptiveField!.id);
+			expect(g.byId.get(block.nodeIds.at(-1)!)!.receptiveField).toBe(c.receptiveField!.side);
 		}
 	);
 

@@ -9,6 +9,8 @@ the network, runs one forward pass on a real tensor (batch 1) and records
           zero-pad shortcut, in execution order:
           [module path, output shape without the batch axis, own params, MACs]
           MACs from forward hooks: conv = output elements × in/groups × kh × kw; fc = in × out.
+  receptiveField (some cases): {id of the last block, side in input pixels of the region its
+          centre output position sees}, measured by backpropagation (see receptive_field).
 
 Where torchvision can express a spec, the script also checks that archspec_torch.SpecResNet has
 exactly torchvision's state_dict keys and shapes.
@@ -166,6 +168,14 @@ def knob_cases():
     ]
 
 
+# Cases whose receptive field is measured too (the 1202-layer net's would need a 5,600-px input).
+RF_CASES = {
+    "resnet18", "resnet50", "resnext50_32x4d", "resnet20", "resnet56", "resnet110", "fashion-resnet",
+    "resnet50-v1", "plain34", "resnet18-A", "resnet50-C", "cifar-A-odd", "resnet18-flatten",
+    "bottleneck-e2", "resnet50-cifar-stem", "five-stages", "custom-B", "shrink-C",
+}
+
+
 # ---------------------------------------------------------------------------------------------
 # Measurement
 
@@ -216,6 +226,49 @@ def measure(model: nn.Module, spec: dict) -> dict:
     }
 
 
+def thin(spec: dict, side: int) -> dict:
+    """The same strides and kernels with 1 channel everywhere: receptive fields do not depend on widths."""
+    t = copy.deepcopy(spec)
+    t["input"] = {"channels": 1, "height": side, "width": side}
+    t["stem"]["width"] = 1
+    t["groups"], t["widthPerGroup"] = 1, 64
+    t["stages"] = [{**st, "width": 1} for st in t["stages"]]
+    return t
+
+
+def receptive_field(spec: dict) -> dict:
+    """Side of the input region that the centre position of the last block's output depends on.
+
+    Measured, not computed: gradient of that position with respect to the input, on a 1-channel
+    copy of the net in float64 with every weight 1, BN in eval mode and max pools replaced by
+    average pools of the same window (so that every path carries gradient). The input grows until
+    the region does not touch the border, so it is the whole (unclipped) receptive field.
+    """
+    side = 64
+    while True:
+        t = thin(spec, side)
+        model = SpecResNet(t).double().eval()
+        if isinstance(model.maxpool, nn.MaxPool2d):
+            model.maxpool = nn.AvgPool2d(3, 2, 1)
+        for p in model.parameters():
+            p.data.fill_(1.0)
+        x = torch.ones(1, 1, side, side, dtype=torch.float64, requires_grad=True)
+        y = model.maxpool(model.relu(model.bn1(model.conv1(x))))
+        for i in range(len(t["stages"])):
+            y = getattr(model, f"layer{i + 1}")(y)
+        h, w = y.shape[2:]
+        y[0, :, h // 2, w // 2].sum().backward()
+        rows = torch.nonzero(x.grad[0, 0].abs().sum(1)).flatten()
+        cols = torch.nonzero(x.grad[0, 0].abs().sum(0)).flatten()
+        touches = rows.min() == 0 or rows.max() == side - 1 or cols.min() == 0 or cols.max() == side - 1
+        if not touches:
+            rf_h, rf_w = int(rows.max() - rows.min() + 1), int(cols.max() - cols.min() + 1)
+            assert rf_h == rf_w, (rf_h, rf_w)
+            last = len(t["stages"])
+            return {"id": f"layer{last}.{t['stages'][-1]['blocks'] - 1}", "side": rf_h}
+        side *= 2
+
+
 def same_state_dict(a: nn.Module, b: nn.Module, what: str) -> None:
     ka = {k: tuple(v.shape) for k, v in a.state_dict().items()}
     kb = {k: tuple(v.shape) for k, v in b.state_dict().items()}
@@ -242,6 +295,8 @@ def main() -> None:
     def add(spec, source, model, note):
         t = time.perf_counter()
         m = measure(model, spec)
+        if spec["name"] in RF_CASES:
+            m["receptiveField"] = receptive_field(spec)
         cases.append({"name": spec["name"], "note": note, "source": source, "spec": spec, **m})
         print(f"{spec['name']:>22}  {source:<28} {m['totals']['params']:>12,} params "
               f"{m['totals']['macs']:>15,} MACs  {time.perf_counter() - t:5.1f} s", file=sys.stderr)
@@ -268,7 +323,9 @@ def main() -> None:
     doc = {
         "about": "Written by tools/reference/arch_reference.py from PyTorch; do not edit. "
         "layers: [module path, output shape (no batch), params, MACs] for every Conv2d, BatchNorm2d, "
-        "Linear, MaxPool2d, AdaptiveAvgPool2d and option-A shortcut, in execution order.",
+        "Linear, MaxPool2d, AdaptiveAvgPool2d and option-A shortcut, in execution order. "
+        "receptiveField: side of the input region seen by the centre of the last block's output, "
+        "measured by backpropagation.",
         "torch": torch.__version__,
         "torchvision": torchvision.__version__,
         "cases": cases,
