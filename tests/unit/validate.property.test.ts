@@ -301,6 +301,11 @@ describe('edges', () => {
 			]
 		]);
 		expect(validateSpec('resnet50').map((e) => e.path)).toEqual(['']);
+		// One problem, one error: an out-of-range stem width is not also compared with option A's widths.
+		const r20 = presetSpec('resnet20')!;
+		expect(validateSpec({ ...r20, stem: { kind: 'cifar', width: 1e6 } }).map(String)).toEqual([
+			'stem.width: must be at most 65536, got 1000000'
+		]);
 	});
 
 	it('a plain net (no shortcut) may shrink channels whatever the shortcut option says', () => {

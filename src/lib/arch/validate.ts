@@ -99,9 +99,10 @@ export function specFieldErrors(x: unknown): SpecError[] {
 		int(input, 'width', 'input.width', LIMITS.side);
 	}
 	const stem = object('stem');
+	let stemWidth: number | undefined;
 	if (stem) {
 		oneOf(stem, 'kind', 'stem.kind', STEM_KINDS);
-		int(stem, 'width', 'stem.width', LIMITS.channels);
+		stemWidth = int(stem, 'width', 'stem.width', LIMITS.channels);
 	}
 	const block = oneOf(x, 'block', 'block', BLOCK_KINDS);
 	const expansion = int(x, 'expansion', 'expansion', 64);
@@ -134,7 +135,8 @@ export function specFieldErrors(x: unknown): SpecError[] {
 	else if (stages.length > LIMITS.stages)
 		err('stages', `at most ${LIMITS.stages} stages, got ${stages.length}`);
 	else {
-		let inChannels = stem && typeof stem.width === 'number' ? stem.width : undefined;
+		// Only a valid stem width is compared with (an invalid one has its own error already).
+		let inChannels = stemWidth;
 		// Array.from: a sparse array's holes are visited (as undefined), not skipped.
 		Array.from(stages as unknown[]).forEach((s, i) => {
 			const path = `stages[${i}]`;
