@@ -71,6 +71,18 @@ describe('policies', () => {
 		expect(resizedSize(500, 375, 256)).toEqual([341, 256]);
 	});
 
+	it("uses an image of exactly the network's size as it is (no 256/224 zoom)", () => {
+		const data = new Uint8Array(28 * 28 * 4).map((_, i) => (i * 7) % 256);
+		const out = preprocess(
+			{ width: 28, height: 28, data },
+			policyFor({ channels: 1, height: 28, width: 28 })
+		);
+		for (let i = 0; i < 28 * 28; i++) {
+			const l = data[i * 4] * 0.299 + data[i * 4 + 1] * 0.587 + data[i * 4 + 2] * 0.114;
+			expect(out.data[i]).toBeCloseTo((l / 255 - 0.5) / 0.5, 5);
+		}
+	});
+
 	it("takes a bundled model's mean, std and conversion from meta.json", () => {
 		const p = policyFromMeta(
 			{ channels: 1, height: 28, width: 28 },

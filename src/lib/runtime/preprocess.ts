@@ -8,6 +8,7 @@
  * 1-channel specs convert to grayscale with ITU-R 601-2 luma (PIL's "L", torchvision's Grayscale).
  * Bundled models pass their own mean/std (meta.json) and, if they need it, `resize: 'stretch'`
  * (straight to H×W, no crop) and `invert` (e.g. Fashion-MNIST: light garment on black).
+ * An image that already has the network's H×W is used as it is (no resize, no crop).
  */
 
 export interface RgbaImage {
@@ -177,7 +178,11 @@ export function preprocess(image: RgbaImage, policy: PreprocessPolicy): Preproce
 	let H = H0;
 	let W = W0;
 	const { height: ch, width: cw } = policy;
-	if (policy.resize === 'stretch') {
+	if (W0 === cw && H0 === ch) {
+		// Already the network's size (e.g. a Fashion-MNIST 28×28 image): used as it is. Resizing to
+		// 256/224 and cropping back would zoom it by 8 % (the bundled fashion-resnet loses ~6 points
+		// of accuracy on the test set that way).
+	} else if (policy.resize === 'stretch') {
 		rgb = resizeBilinear(rgb, H, W, 3, ch, cw);
 		H = ch;
 		W = cw;
