@@ -1,6 +1,6 @@
 import { cloneSpec, type ArchSpec, type BlockKind } from './spec';
 
-export type PresetGroup = 'ImageNet' | 'CIFAR' | 'Wide and ResNeXt';
+export type PresetGroup = 'ImageNet' | 'CIFAR' | 'Wide and ResNeXt' | 'Bundled models';
 
 export interface Preset {
 	name: string;
@@ -121,7 +121,15 @@ export const PRESETS: readonly Preset[] = [
 		group: 'CIFAR',
 		description: `He et al. 2015, CIFAR-10 (§4.2), n = ${n}`,
 		spec: cifar(n)
-	}))
+	})),
+	{
+		// The demo model shipped with trained weights in static/models/fashion-resnet/ (DESIGN §3.6):
+		// ResNet-20 adapted to 1×28×28 Fashion-MNIST images. Must equal that folder's spec.json.
+		name: 'fashion-resnet',
+		group: 'Bundled models',
+		description: 'ResNet-20 trained on Fashion-MNIST (tools/train/train_fashion.py)',
+		spec: { ...cifar(3), name: 'fashion-resnet', input: { channels: 1, height: 28, width: 28 } }
+	}
 ];
 
 export const PRESET_NAMES: readonly string[] = PRESETS.map((p) => p.name);
