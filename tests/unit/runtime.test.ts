@@ -27,7 +27,7 @@ import {
 
 const TOL = 1e-4;
 
-async function runCase(c: RefCase, grouped: GroupedMode = 'split') {
+async function runCase(c: RefCase, grouped: GroupedMode = 'auto') {
 	const graph = buildGraph(c.spec);
 	const net = compile(tf, graph, c.weights, { grouped });
 	const [n, ch, h, w] = c.input.shape;
@@ -71,9 +71,9 @@ describe.each(['cpu', 'wasm'])('tfjs %s backend vs PyTorch', (backend) => {
 		});
 	}
 
-	it('grouped convolutions agree in depthwise mode too', async () => {
+	it.each(['split', 'depthwise'] as const)('grouped convolutions agree in %s mode', async (mode) => {
 		const c = cases.find((x) => x.spec.groups > 1)!;
-		const errors = await runCase(c, 'depthwise');
+		const errors = await runCase(c, mode);
 		for (const [id, e] of Object.entries(errors)) expect(e, id).toBeLessThanOrEqual(TOL);
 	});
 });
