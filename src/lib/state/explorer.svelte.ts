@@ -74,6 +74,7 @@ export class Explorer {
 		this.spec = spec;
 		this.presetName = name;
 		this.basePreset = name;
+		this.loadErrors = [];
 	}
 
 	setSpec(spec: ArchSpec): void {
