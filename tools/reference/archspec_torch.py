@@ -66,6 +66,14 @@ class Block(nn.Module):
             self.conv3 = conv(inner, cout, 1, 1, 1, bias)
             self.bn3 = nn.BatchNorm2d(cout, eps=BN_EPS)
         self.residual = spec["residual"]
+        # Parameter-free modules named as the graph's nodes (DESIGN §3.2), so hooks can catch the
+        # output of every ReLU and of the add (state_dict unchanged).
+        self.relu1 = nn.ReLU()
+        self.relu2 = nn.ReLU()
+        if self.kind != "basic":
+            self.relu3 = nn.ReLU()
+        if self.residual:
+            self.add = nn.Identity()
         self.downsample: nn.Module | None = None
         self.shortcut: nn.Module | None = None
         changes = stride != 1 or cin != cout
@@ -78,11 +86,11 @@ class Block(nn.Module):
                 self.shortcut = ZeroPadShortcut(stride, cout - cin)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = F.relu(self.bn1(self.conv1(x)))
+        y = self.relu1(self.bn1(self.conv1(x)))
         if self.kind == "basic":
             y = self.bn2(self.conv2(y))
         else:
-            y = F.relu(self.bn2(self.conv2(y)))
+            y = self.relu2(self.bn2(self.conv2(y)))
             y = self.bn3(self.conv3(y))
         if self.residual:
             if self.downsample is not None:
@@ -91,8 +99,8 @@ class Block(nn.Module):
                 s = self.shortcut(x)
             else:
                 s = x
-            y = y + s
-        return F.relu(y)
+            y = self.add(y + s)
+        return self.relu2(y) if self.kind == "basic" else self.relu3(y)
 
 
 class SpecResNet(nn.Module):

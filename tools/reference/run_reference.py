@@ -154,8 +154,10 @@ def hook_taps(model: nn.Module, spec_: dict, wanted: list[str] | None, store: di
             handles.append(m.register_forward_hook(put(name)))
         elif isinstance(m, nn.Linear):
             handles.append(m.register_forward_hook(lambda _m, _i, out, n=name: store.__setitem__(n, out.detach()[:, :, None, None].clone())))
-        elif name == "relu":
-            handles.append(m.register_forward_hook(put("relu")))
+        elif name == "relu" or (isinstance(m, nn.ReLU) and parts[-1].startswith("relu") and parts[-1] != "relu"):
+            handles.append(m.register_forward_hook(put(name)))  # stem relu; SpecResNet's block relu1..3
+        elif isinstance(m, nn.Identity) and parts[-1] == "add":
+            handles.append(m.register_forward_hook(put(name)))
         elif len(parts) == 2 and parts[0].startswith("layer"):
             handles.append(m.register_forward_hook(put(block_output_id(name, m))))
     if spec_["head"]["pool"] == "flatten":
