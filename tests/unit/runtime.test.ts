@@ -71,6 +71,15 @@ describe.each(['cpu', 'wasm'])('tfjs %s backend vs PyTorch', (backend) => {
 		});
 	}
 
+	it("max pool pads with −∞ as PyTorch's MaxPool2d(3, 2, 1) does (not with 0)", async () => {
+		// torch.nn.MaxPool2d(3, 2, 1)(-(torch.arange(16.).reshape(1, 1, 4, 4) + 1)) →
+		// [[-1, -2], [-5, -6]]: every window is fully negative, padding never wins.
+		const x = tf.neg(tf.add(tf.range(0, 16).reshape([1, 4, 4, 1]), 1)) as tf.Tensor4D;
+		const y = tf.maxPool(x, 3, 2, 1);
+		expect(Array.from(await y.data())).toEqual([-1, -2, -5, -6]);
+		tf.dispose([x, y]);
+	});
+
 	it.each(['split', 'depthwise'] as const)('grouped convolutions agree in %s mode', async (mode) => {
 		const c = cases.find((x) => x.spec.groups > 1)!;
 		const errors = await runCase(c, mode);
