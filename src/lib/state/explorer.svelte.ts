@@ -23,12 +23,12 @@ export interface Pinned {
 }
 
 export class Explorer {
-	/** The architecture being shown; edits replace it whole. */
-	spec = $state<ArchSpec>(presetSpec('resnet50')!);
+	/** The architecture being shown; edits replace it whole. The app opens on the trained demo model. */
+	spec = $state<ArchSpec>(presetSpec('fashion-resnet')!);
 	/** The preset the spec came from, or null once edited away from it. */
-	presetName = $state<string | null>('resnet50');
+	presetName = $state<string | null>('fashion-resnet');
 	/** The preset the current spec was last derived from (kept while edits move away from it). */
-	basePreset = $state<string>('resnet50');
+	basePreset = $state<string>('fashion-resnet');
 
 	/** The node picked in the diagram or the layer table (a node id, DESIGN §3.2), or null. */
 	selectedId = $state<string | null>(null);
