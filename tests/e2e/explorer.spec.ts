@@ -100,11 +100,13 @@ test('the share link round-trips, and a bad link falls back with a specific erro
 	const bad = await context.newPage();
 	await bad.goto('/?preset=resnet50&stages=3.64.1_4.x.2');
 	await expect(bad.getByTestId('load-error')).toContainText('stages[1].width');
-	await expect(bad.getByTestId('total-params')).toContainText('25,557,032');
+	// The page's default, the bundled fashion-resnet: 269,434 params (PyTorch, tests/fixtures/arch-reference.json).
+	await expect(bad.getByTestId('total-params')).toContainText('269,434');
+	await expect(bad.getByTestId('load-error')).toContainText('showing fashion-resnet instead');
 	const unknown = await context.newPage();
 	await unknown.goto('/?preset=resnet9000');
 	await expect(unknown.getByTestId('load-error')).toContainText('unknown preset "resnet9000"');
-	await expect(unknown.getByTestId('total-params')).toContainText('25,557,032');
+	await expect(unknown.getByTestId('total-params')).toContainText('269,434');
 });
 
 test('layer table: stages and blocks expand and collapse; rows select', async ({ page }) => {
