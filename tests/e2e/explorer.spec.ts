@@ -273,3 +273,52 @@ test('diagram and layer table share the selection; the diagram expands and colla
 		/23 blocks/
 	);
 });
+
+// Each knob through the page against PyTorch: tests/fixtures/arch-reference.json (written by
+// tools/reference/arch_reference.py from torchvision or SpecResNet).
+test('knobs reproduce PyTorch: plain, option A and C, input size, flatten head, added stages', async ({
+	page
+}) => {
+	const params = page.getByTestId('total-params');
+	await open(page, '?preset=resnet34');
+	await page.getByTestId('residual').uncheck();
+	await expect(params).toContainText('21,623,848'); // plain34
+
+	await page.getByTestId('preset-select').selectOption('resnet50');
+	await page.getByTestId('input-height').fill('64');
+	await page.getByTestId('input-width').fill('64');
+	await page.getByRole('radio', { name: 'C', exact: true }).check();
+	await expect(params).toContainText('40,128,552'); // resnet50-C at 64×64
+	await expect(page.getByTestId('total-macs')).toContainText('537,018,368');
+
+	await page.getByTestId('preset-select').selectOption('resnet18');
+	await page.getByTestId('input-height').fill('96');
+	await page.getByTestId('input-width').fill('96');
+	await page.getByRole('radio', { name: 'A', exact: true }).check();
+	await expect(params).toContainText('11,515,688'); // resnet18-A at 96×96
+
+	await page.getByTestId('preset-select').selectOption('resnet20');
+	for (const i of [0, 1, 2]) await page.getByTestId(`stage-blocks-${i}`).fill('1');
+	await page.getByRole('radio', { name: 'Flatten' }).check();
+	await expect(params).toContainText('115,610'); // cifar-flatten
+
+	await page.getByRole('radio', { name: 'Global average' }).check();
+	await page.getByTestId('stage-blocks-2').fill('2');
+	await page.getByTestId('stage-width-1').fill('24');
+	await page.getByTestId('stage-width-2').fill('40');
+	await page.getByTestId('add-stage').click();
+	await page.getByTestId('add-stage').click();
+	await page.getByTestId('add-stage').click();
+	await expect(page.getByTestId('stage-blocks-5')).toBeVisible();
+	await page.getByRole('button', { name: 'Remove stage layer6' }).click();
+	await expect(page.getByTestId('stage-blocks-5')).toHaveCount(0);
+	await page.getByTestId('stage-blocks-3').fill('1');
+	await page.getByTestId('stage-width-3').fill('48');
+	await page.getByTestId('stage-stride-3').fill('3');
+	await page.getByTestId('stage-blocks-4').fill('1');
+	await page.getByTestId('stage-width-4').fill('64');
+	await page.getByTestId('stage-stride-4').fill('1');
+	await expect(page.getByTestId('field-error')).toHaveCount(0);
+	await expect(params).toContainText('169,658'); // five-stages
+	await expect(page.getByTestId('total-macs')).toContainText('11,613,952');
+});
