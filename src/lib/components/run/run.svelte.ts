@@ -13,6 +13,7 @@ import {
 	checkWeights,
 	initWeights,
 	loadCheckpoint,
+	parseSafetensors,
 	WeightsError,
 	WeightsListError,
 	type TensorMap
@@ -22,7 +23,27 @@ export interface LoadedImage {
 	name: string;
 	/** Changes whenever the image does (cache key of the last forward's outputs). */
 	id: string;
+	/** The picture (for a tensor input: its channels scaled to 0–255, for display). */
 	rgba: RgbaImage;
+	/** An exact input tensor (NCHW, already normalised) from a .safetensors file, used as is. */
+	tensor?: { shape: number[]; data: Float32Array };
+}
+
+/** A picture of an NCHW tensor (batch item 0): 1 or 3 channels (else the first), scaled to 0–255 over all channels. */
+export function tensorPicture(shape: number[], data: Float32Array): RgbaImage {
+	const [, c, h, w] = shape;
+	let lo = Infinity;
+	let hi = -Infinity;
+	for (let i = 0; i < c * h * w; i++) {
+		if (data[i] < lo) lo = data[i];
+		if (data[i] > hi) hi = data[i];
+	}
+	const scale = hi > lo ? 255 / (hi - lo) : 0;
+	const out = new Uint8ClampedArray(h * w * 4);
+	for (let p = 0; p < h * w; p++)
+		for (let k = 0; k < 3; k++) out[p * 4 + k] = (data[(c === 3 ? k : 0) * h * w + p] - lo) * scale;
+	for (let p = 0; p < h * w; p++) out[p * 4 + 3] = 255;
+	return { width: w, height: h, data: out };
 }
 
 type WeightsKind = 'seed' | 'file' | 'url' | 'bundled';
@@ -133,6 +154,8 @@ export class RunState {
 	runError = $state('');
 	predictions = $state.raw<Prediction[]>([]);
 	forwardMs = $state<number | null>(null);
+	/** The raw logits of the last forward. */
+	logits = $state.raw<Float32Array | null>(null);
 	/** Keep every layer's output of a forward (instant feature maps) or only the selected one. */
 	keepAll = $state(true);
 	/** Cache key (image|weights) of the last successful forward, or '' when stale. */
@@ -341,8 +364,26 @@ export class RunState {
 		}
 	}
 
-	/** An image file, a pasted image or a sample URL. */
+	/**
+	 * A dropped or picked file: a checkpoint (.safetensors / .pth …), an input tensor (a
+	 * .safetensors holding only `input`, NCHW, normalised — as the CLI's --input-tensor) or an image.
+	 */
+	async takeFile(file: File): Promise<boolean> {
+		if (!/\.(safetensors|pth|pt|ckpt|bin)$/i.test(file.name)) return this.setImageBlob(file, file.name);
+		if (/\.safetensors$/i.test(file.name)) {
+			try {
+				const keys = [...parseSafetensors(new Uint8Array(await file.arrayBuffer())).keys()];
+				if (keys.length === 1 && keys[0] === 'input') return this.setImageBlob(file, file.name);
+			} catch {
+				// not readable: loadFile says why
+			}
+		}
+		return this.loadFile(file);
+	}
+
+	/** An image file, a pasted image, a sample URL, or an input tensor (.safetensors with `input`). */
 	async setImageBlob(blob: Blob, name: string): Promise<boolean> {
+		if (/\.safetensors$/i.test(name)) return this.#setTensor(blob, name);
 		try {
 			const rgba = await decodeImage(blob, name);
 			this.image = { name, id: nextId('image'), rgba };
@@ -354,6 +395,25 @@ export class RunState {
 			this.imageError = errorText(e);
 			return false;
 		}
+	}
+
+	async #setTensor(blob: Blob, name: string): Promise<boolean> {
+		let t: { shape: number[]; data: Float32Array } | undefined;
+		try {
+			t = parseSafetensors(new Uint8Array(await blob.arrayBuffer())).get('input');
+		} catch (e) {
+			this.imageError = `${name}: ${errorText(e)}`;
+			return false;
+		}
+		if (!t || t.shape.length !== 4 || t.shape[0] !== 1) {
+			this.imageError = `${name} has no tensor named "input" of shape [1, C, H, W]${t ? ` (got [${t.shape.join(', ')}])` : ''}`;
+			return false;
+		}
+		this.image = { name, id: nextId('tensor'), rgba: tensorPicture(t.shape, t.data), tensor: t };
+		this.imageError = '';
+		this.input = null;
+		this.#staleResults();
+		return true;
 	}
 
 	async setImageUrl(url: string, name: string): Promise<boolean> {
@@ -376,6 +436,7 @@ export class RunState {
 	#staleResults(): void {
 		this.predictions = [];
 		this.forwardMs = null;
+		this.logits = null;
 		this.lastRun = '';
 		this.maps = null;
 		this.mapsFor = null;
@@ -393,6 +454,19 @@ export class RunState {
 
 	#preprocessed(graph: BlockGraph): Preprocessed {
 		if (this.input) return this.input;
+		const t = this.image!.tensor;
+		if (t) {
+			const { channels: c, height: h, width: w } = graph.spec.input;
+			if (t.shape[1] !== c || t.shape[2] !== h || t.shape[3] !== w)
+				throw new Error(
+					`${this.image!.name}: input is [${t.shape.join(', ')}] but this network takes [1, ${c}, ${h}, ${w}]`
+				);
+			const data = new Float32Array(c * h * w);
+			for (let ch = 0; ch < c; ch++)
+				for (let p = 0; p < h * w; p++) data[p * c + ch] = t.data[ch * h * w + p];
+			this.input = { data, height: h, width: w, channels: c, display: this.image!.rgba };
+			return this.input;
+		}
 		const meta = this.meta ?? defaultMeta(graph.spec, this.#imagenetClasses);
 		const policy = policyFor(graph.spec.input, { ...meta.preprocess, invert: this.invert });
 		this.input = preprocess(this.image!.rgba, policy);
@@ -440,6 +514,7 @@ export class RunState {
 			if (this.graph !== graph) return;
 			this.predictions = topK(r.logits, 5, this.meta?.classes);
 			this.forwardMs = r.forwardMs;
+			this.logits = r.logits;
 			this.lastRun = `${this.image.id}|${weights.id}`;
 			this.status = '';
 			if (selected) await this.showMaps(selected);
