@@ -7,3 +7,4 @@ export * from './summary';
 export * from './units';
 export * from './url';
 export * from './compare';
+export * from './table';
