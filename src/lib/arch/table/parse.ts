@@ -573,20 +573,25 @@ function deriveColumn(
 				return column(null, null);
 			}
 		}
+		// widthPerGroup p must give floor(w × p / 64) × groups = inner in every stage: a range per stage
 		const fits = (e: number): { widths: number[]; wpg: number } | null => {
 			const ws: number[] = [];
-			let wpg: number | null = null;
+			let lo = 1;
+			let hi = Infinity;
 			for (const s of shaped) {
 				const [inner, , out] = s.c;
 				const w = out / e;
 				if (!Number.isInteger(w) || w < 1) return null;
-				const p = (64 * inner) / (groups * w);
-				if (!Number.isInteger(p) || p < 1 || (wpg !== null && p !== wpg)) return null;
-				if (bottleneckInnerWidth({ groups, widthPerGroup: p }, w) !== inner) return null;
-				wpg = p;
+				const q = inner / groups;
+				lo = Math.max(lo, Math.ceil((64 * q) / w));
+				hi = Math.min(hi, Math.ceil((64 * (q + 1)) / w) - 1);
 				ws.push(w);
 			}
-			return { widths: ws, wpg: wpg! };
+			if (lo > hi) return null;
+			const wpg = lo <= 64 && 64 <= hi ? 64 : lo;
+			if (!shaped.every((s, i) => bottleneckInnerWidth({ groups, widthPerGroup: wpg }, ws[i]) === s.c[0]))
+				return null;
+			return { widths: ws, wpg };
 		};
 		const ratio = shaped[0].c[2] / shaped[0].c[0];
 		const candidates = [
