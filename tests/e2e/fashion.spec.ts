@@ -52,10 +52,25 @@ test('every other bundled sample picked is classified as its dataset label', asy
 		if (seen.has(s.classIndex)) continue;
 		seen.add(s.classIndex);
 		await page.getByTestId(`sample-fashion-${s.testIndex}`).click();
+		await expect(page.getByText(`${s.className} (test image ${s.testIndex}) — 28×28`)).toBeVisible();
 		await page.getByTestId('run-button').click();
 		await expect(page.getByTestId('prediction').first(), s.file).toContainText(s.className, {
 			timeout: 30_000
 		});
 	}
 	expect(seen.size).toBe(10);
+});
+
+test('editing the architecture switches to seeded weights with a notice; the preset restores them', async ({
+	page
+}) => {
+	await page.goto('/');
+	const top = page.getByTestId('prediction').first();
+	await expect(top).toContainText(samples[0].className, { timeout: 60_000 });
+	await page.getByTestId('stage-blocks-0').fill('2');
+	await expect(page.getByText(/seeded random weights/).first()).toBeVisible();
+	await page.getByTestId('preset-select').selectOption('fashion-resnet');
+	await expect(page.getByTestId('weights-current')).toContainText('fashion-resnet');
+	await page.getByTestId('run-button').click();
+	await expect(top).toContainText(samples[0].className, { timeout: 30_000 });
 });

@@ -17,6 +17,8 @@ export interface ModelMeta {
 	testAccuracy?: number;
 	/** Free text about the expected input ("grayscale 28×28, white garment on black"). */
 	inputNote?: string;
+	/** 'garment': photos and drawings are converted as Fashion-MNIST was made (runtime/garment.ts). */
+	convert?: 'garment';
 }
 
 /** The files of a bundled model, relative to the app's base path. */
@@ -81,6 +83,7 @@ export function parseMeta(
 	if (m.invert !== undefined && typeof m.invert !== 'boolean') return bad('invert', 'must be true or false');
 	if (m.resize !== undefined && m.resize !== 'stretch' && m.resize !== 'shorter')
 		return bad('resize', 'must be "stretch" or "shorter"');
+	if (m.convert !== undefined && m.convert !== 'garment') return bad('convert', 'must be "garment"');
 	const acc = m.testAccuracy;
 	return {
 		ok: true,
@@ -94,7 +97,8 @@ export function parseMeta(
 			},
 			source,
 			testAccuracy: typeof acc === 'number' && acc >= 0 && acc <= 1 ? acc : undefined,
-			inputNote: typeof m.input === 'string' ? m.input : undefined
+			inputNote: typeof m.input === 'string' ? m.input : undefined,
+			...(m.convert === 'garment' ? { convert: 'garment' as const } : {})
 		}
 	};
 }

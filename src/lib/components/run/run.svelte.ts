@@ -9,6 +9,8 @@ import type { Runner, WeightSet } from '$lib/runtime/runner';
 import { bundledModel, defaultMeta, parseMeta, type ModelMeta } from '$lib/runtime/bundled';
 import { IMAGENET_LABELS_PATH, parseLabels, topK, type Prediction } from '$lib/runtime/labels';
 import { policyFor, preprocess, type Preprocessed, type RgbaImage } from '$lib/runtime/preprocess';
+import { preprocessGarment } from '$lib/runtime/garment';
+import { DEFAULT_FASHION_SAMPLE, fashionSampleTitle, fashionSampleUrl } from '$lib/runtime/fashion';
 import {
 	checkWeights,
 	initWeights,
@@ -232,6 +234,12 @@ export class RunState {
 		if (bundled && (presetChanged || this.weights.kind !== 'bundled')) {
 			await this.loadBundled();
 			return;
+		}
+		// Trained weights belong to their architecture: an edit (or another preset) leaves them.
+		if (this.weights.kind === 'bundled' && presetChanged) {
+			const from = this.weights.label;
+			this.useSeed(this.seed, false);
+			this.weightsNotice = `The architecture changed, so the network now has seeded random weights (seed ${this.seed}) instead of ${from}. Choose that preset again to restore them.`;
 		}
 		if (this.weights.kind !== 'seed' && this.weights.tensors) {
 			const errors = checkWeights(graph, this.weights.tensors);
@@ -469,7 +477,10 @@ export class RunState {
 		}
 		const meta = this.meta ?? defaultMeta(graph.spec, this.#imagenetClasses);
 		const policy = policyFor(graph.spec.input, { ...meta.preprocess, invert: this.invert });
-		this.input = preprocess(this.image!.rgba, policy);
+		this.input =
+			meta.convert === 'garment'
+				? preprocessGarment(this.image!.rgba, policy)
+				: preprocess(this.image!.rgba, policy);
 		return this.input;
 	}
 
@@ -487,11 +498,17 @@ export class RunState {
 			if (!this.image) {
 				this.status = 'Loading the sample image…';
 				const { SAMPLE_IMAGES } = await import('$lib/runtime/bundled');
-				await this.setImageUrl(`${this.#base}/samples/${SAMPLE_IMAGES[0].file}`, SAMPLE_IMAGES[0].title);
+				if (graph.spec.input.channels === 1)
+					await this.setImageUrl(
+						fashionSampleUrl(this.#base, DEFAULT_FASHION_SAMPLE),
+						fashionSampleTitle(DEFAULT_FASHION_SAMPLE)
+					);
+				else await this.setImageUrl(`${this.#base}/samples/${SAMPLE_IMAGES[0].file}`, SAMPLE_IMAGES[0].title);
 				if (!this.image) return;
 			}
 			this.status = this.weights.tensors ? 'Preparing…' : `Making seeded weights (seed ${this.seed})…`;
 			await tick();
+			const imageId = this.image.id;
 			const weights = this.#weightSet(graph);
 			const input = this.#preprocessed(graph);
 			const runner = await this.#getRunner();
@@ -511,7 +528,8 @@ export class RunState {
 				},
 				taps
 			);
-			if (this.graph !== graph) return;
+			// Another network or image arrived meanwhile: these results are not theirs.
+			if (this.graph !== graph || this.image?.id !== imageId) return;
 			this.predictions = topK(r.logits, 5, this.meta?.classes);
 			this.forwardMs = r.forwardMs;
 			this.logits = r.logits;
