@@ -15,11 +15,11 @@ import { si } from '../arch/units';
 
 export type ColourBy = 'params' | 'macs' | 'activationBytes' | 'receptiveField';
 
-export const COLOUR_BY: readonly { value: ColourBy; label: string }[] = [
-	{ value: 'params', label: 'Parameters' },
-	{ value: 'macs', label: 'MACs' },
-	{ value: 'activationBytes', label: 'Activation memory' },
-	{ value: 'receptiveField', label: 'Receptive field' }
+export const COLOUR_BY: readonly { value: ColourBy; label: string; short: string }[] = [
+	{ value: 'params', label: 'Parameters', short: 'params' },
+	{ value: 'macs', label: 'MACs', short: 'MACs' },
+	{ value: 'activationBytes', label: 'Activation memory', short: 'activations' },
+	{ value: 'receptiveField', label: 'Receptive field', short: 'receptive field' }
 ];
 
 export interface Colourable {

@@ -182,10 +182,6 @@ export function diagramSvg(
 			out.push(
 				`<text x="${n(t.value.x)}" y="${n(t.value.y)}" font-size="${SUB_PX}" text-anchor="end" fill="${mc}">${esc(t.value.text)}</text>`
 			);
-		if (t.toggle)
-			out.push(
-				`<circle cx="${n(t.toggle.x)}" cy="${n(t.toggle.y)}" r="${t.toggle.r}" fill="${p.bg}" stroke="${p.boxStroke}"/><path d="M${n(t.toggle.x - 4)},${n(t.toggle.y)}h8M${n(t.toggle.x)},${n(t.toggle.y - 4)}v8" stroke="${p.text}" stroke-width="1.5"/>`
-			);
 	}
 	out.push(`</g></svg>`);
 	return out.join('\n');
