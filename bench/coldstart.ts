@@ -10,7 +10,7 @@
  *   - the first non-blank `feature-map` canvas.
  * Prints the medians and writes the `## demo model` section of docs/benchmarks.md.
  *
- *   npm run bench:coldstart -- [--runs 7] [--port 5215] [--no-build] [--no-write]
+ *   npm run bench:coldstart -- [--runs 7] [--port 5215] [--no-build] [--build-args="--minify false"] [--no-write]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -24,6 +24,8 @@ const { values } = parseArgs({
 		runs: { type: 'string', default: '7' },
 		port: { type: 'string', default: '5215' },
 		'no-build': { type: 'boolean', default: false },
+		/** Extra arguments for `vite build`, e.g. "--minify false" (recorded in the results). */
+		'build-args': { type: 'string', default: '' },
 		'no-write': { type: 'boolean', default: false }
 	}
 });
@@ -62,7 +64,8 @@ interface Run {
 
 async function main(): Promise<void> {
 	if (!values['no-build']) {
-		const b = spawnSync('npx', ['vite', 'build'], { stdio: 'inherit' });
+		const extra = values['build-args'].split(/\s+/).filter(Boolean);
+		const b = spawnSync('npx', ['vite', 'build', ...extra], { stdio: 'inherit' });
 		if (b.status !== 0) throw new Error('vite build failed');
 	}
 	const server = spawn('npx', ['vite', 'preview', '--port', String(port), '--strictPort'], {
@@ -153,7 +156,14 @@ async function main(): Promise<void> {
 		'',
 		`- date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
 		`- machine: ${machine}`,
-		`- backend: ${results[0]?.backend ?? '?'}; model files ${(bytes / 1024).toFixed(0)} KiB`,
+		`- build: \`vite build${values['build-args'] ? ` ${values['build-args']}` : ''}\`${values['no-build'] ? ' (the existing build/)' : ''}; backend: ${results[0]?.backend ?? '?'}; model files ${(bytes / 1024).toFixed(0)} KiB`,
+		...(/--minify\s+false/.test(values['build-args'])
+			? [
+					"- why unminified: a minified build stalls in tfjs-backend-wasm's threaded worker (the",
+					"  backend ships a function's source text to its workers; minified, that text names",
+					'  variables the worker does not have: "e is not defined")'
+				]
+			: []),
 		'',
 		`| runs | load event (reference) | first prediction | ratio to load | first feature map | goal |`,
 		`| ---: | ---: | ---: | ---: | ---: | ---: |`,
