@@ -383,6 +383,9 @@ def main() -> None:
         }
         write_json(args.out / "meta.json", meta)
 
+    if start_epoch > args.epochs:
+        print(f"all {args.epochs} epochs are done already; nothing to train", flush=True)
+        return
     ls = 0.1
     for epoch in range(start_epoch, args.epochs + 1):
         model.train()
