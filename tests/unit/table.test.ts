@@ -167,6 +167,27 @@ describe('forms and notations', () => {
 		expect(params(spec)).toBe(25_028_904); // torchvision resnext50_32x4d
 	});
 
+	it('a continuation row under conv1 holding the max pool (TSV as copied from a PDF)', () => {
+		const block = (c: number, n: number) =>
+			`$\\begin{bmatrix} 1 \\times 1, ${c} \\\\ 3 \\times 3, ${c} \\\\ 1 \\times 1, ${4 * c} \\end{bmatrix} \\times ${n}$`;
+		const text = [
+			'layer name\toutput size\t50-layer',
+			'conv1\t112×112\t7×7, 64, stride 2',
+			'\t\t3×3 max pool, stride 2',
+			`conv2_x\t56×56\t${block(64, 3)}`,
+			`conv3_x\t28×28\t${block(128, 4)}`,
+			`conv4_x\t14×14\t${block(256, 6)}`,
+			`conv5_x\t7×7\t${block(512, 3)}`,
+			'\t1×1\taverage pool, 1000-d fc, softmax',
+			'FLOPs\t\t$3.8 \\times 10^9$'
+		].join('\n');
+		const r = parseTable(text);
+		expect(r.errors).toEqual([]);
+		expect(params(r.columns[0].spec)).toBe(25_557_032);
+		expect(r.columns[0].defaults!.inputFrom).toBe('table');
+		expect(r.columns[0].warnings.map((w) => w.line)).toEqual([9]);
+	});
+
 	it('the max pool written in the first column only counts for every column (Markdown)', () => {
 		const text = [
 			'| layer name | output size | 18-layer | 34-layer |',

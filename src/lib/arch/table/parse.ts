@@ -631,7 +631,7 @@ function deriveColumn(
 	if (options.input) {
 		input = { ...options.input };
 		inputFrom = 'option';
-	} else if (stemRow?.size && stemRow !== pool?.row) {
+	} else if (stemRow?.size && !stages.some((st) => st.row === stemRow)) {
 		input = { height: stemRow.size.h * stemScale, width: stemRow.size.w * stemScale };
 		inputFrom = 'table';
 	}
@@ -704,7 +704,8 @@ function deriveColumn(
 				)
 			);
 	};
-	if (stemRow && stemRow !== pool?.row && !stages.some((s) => s.row === stemRow))
+	// a row holding the stem conv (and maybe the pool continued below it) states conv1's output
+	if (stemRow && !stages.some((s) => s.row === stemRow))
 		checkSize(
 			stemRow,
 			graph.byId.get('conv1')!.outShape,
