@@ -30,12 +30,14 @@ export interface Grid {
 	source?: string;
 }
 
-const MD_RULE = /^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$/;
+/** A Markdown rule line (|---|:---:|); spaces removed first, so the pattern cannot backtrack. */
+const isMdRule = (line: string) =>
+	line.includes('-') && /^\|?(:?-{2,}:?\|)*:?-{2,}:?\|?$/.test(line.replace(/\s+/g, ''));
 
 export function detectForm(text: string): TableForm {
 	if (/\\begin\s*\{tabular|\\multicolumn|\\multirow|\\hline|\\toprule/.test(text)) return 'latex';
 	const lines = text.split('\n');
-	if (lines.some((l) => MD_RULE.test(l) && l.includes('|'))) return 'markdown';
+	if (lines.some((l) => l.includes('|') && isMdRule(l))) return 'markdown';
 	if (lines.filter((l) => /^\s*\|/.test(l)).length >= 2) return 'markdown';
 	if (text.includes('\t')) return 'tsv';
 	if (lines.some((l) => /&/.test(l) && /\\\\\s*$/.test(l))) return 'latex';
@@ -84,7 +86,7 @@ function markdownGrid(src: string): Grid {
 	for (const { start, end } of lineRanges(src)) {
 		const line = src.slice(start, end);
 		if (!line.includes('|')) continue;
-		if (MD_RULE.test(line)) {
+		if (isMdRule(line)) {
 			if (rows.length) rows[rows.length - 1].header = true;
 			continue;
 		}
@@ -129,7 +131,7 @@ function latexCell(src: string, cell: Cell): Cell[] {
 		i = a.next;
 		if (m[1] === 'multicolumn') {
 			const n = Number(a.text.trim());
-			if (Number.isInteger(n) && n >= 1 && n <= 64) span *= n;
+			if (Number.isInteger(n) && n >= 1 && n <= 64) span = Math.min(64, span * n);
 		}
 		const b = readGroup(src, i, c.end);
 		if (!b) break;
@@ -234,9 +236,12 @@ function plainGrid(src: string): Grid {
 		if (colon > 0 && (bracket < 0 || colon < bracket)) {
 			const name = trimCell(src, start, start + colon);
 			// "conv2_x (56×56)": the output size in the name part
-			const sizeMatch = /[([]?\s*\d+\s*(×|x|X|\*|\\times|\$\\times\$)\s*\d+\s*[)\]]?/.exec(
-				src.slice(name.start, name.end)
-			);
+			const sizeMatch =
+				name.end - name.start > 200
+					? null
+					: /[([]?\s*\d+\s*(×|x|X|\*|\\times|\$\\times\$)\s*\d+\s*[)\]]?/.exec(
+							src.slice(name.start, name.end)
+						);
 			let nameCell = name;
 			let size: Cell = { start: name.end, end: name.end };
 			if (sizeMatch) {

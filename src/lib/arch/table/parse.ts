@@ -136,9 +136,12 @@ const clean = (s: string) =>
 		.replace(/\\_/g, '_')
 		.replace(/\\[a-zA-Z]+/g, ' ')
 		.replace(/[{}$*`]/g, '')
-		.replace(/<[^>]*>/g, ' ')
+		.replace(/<[^<>]{0,60}>/g, ' ')
 		.replace(/\s+/g, ' ')
 		.trim();
+
+/** More columns than any layer table has: a sign that the text is not one. */
+const MAX_COLUMNS = 64;
 
 const SEP: Tok = { kind: 'break', text: '', value: NaN, start: 0, end: 0 };
 
@@ -257,6 +260,18 @@ function parseUnsafe(text: string, options: TableOptions): TableParseResult {
 			form,
 			columns: [],
 			errors: [loc.error(grid.rows[0].start, grid.rows[0].start, 'no architecture column found in the table')]
+		};
+	if (archCols.length > MAX_COLUMNS)
+		return {
+			form,
+			columns: [],
+			errors: [
+				loc.error(
+					grid.rows[0].start,
+					grid.rows[0].start,
+					`${archCols.length} architecture columns; at most ${MAX_COLUMNS} are read`
+				)
+			]
 		};
 	const headers = archCols.map((c, k) => {
 		const h = headerRow >= 0 ? clean(cellText(grid.rows[headerRow].cells[c])) : '';
