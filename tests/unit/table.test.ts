@@ -318,6 +318,26 @@ describe('errors point at the line and column', () => {
 		expect([open.line, open.column]).toEqual([2, 10]);
 	});
 
+	it('in a Markdown cell and in a TSV cell', () => {
+		const md = fixture('table1.md').replace('[3×3, 128<br>3×3, 128] × 4', '[3×3, 128<br>3×3, 128]');
+		const e = err(md);
+		const line = md.split('\n')[e.line - 1];
+		expect(line.startsWith('| conv3_x |')).toBe(true);
+		// the closing bracket of the 34-layer cell (the second cell with ", 128] ")
+		expect(e.column).toBe(line.indexOf('128] |') + 4);
+		expect(e.message).toMatch(/without its × n/);
+
+		const tsv = fixture('table1.tsv').replace(
+			'3 \\times 3, 256 \\end{bmatrix} \\times 6$',
+			'3 \\times 3 \\end{bmatrix} \\times 6$'
+		);
+		const t = err(tsv);
+		const tline = tsv.split('\n')[t.line - 1];
+		expect(tline.startsWith('conv4_x\t14×14\t')).toBe(true);
+		expect(t.column).toBe(tline.indexOf('3 \\times 3 \\end{bmatrix}') + 1);
+		expect(t.message).toMatch(/kernel without a channel count/);
+	});
+
 	it('columns count characters, not UTF-16 units', () => {
 		const e = err('conv1: 3x3, 16 🙂');
 		expect([e.line, e.column]).toEqual([1, 16]);
