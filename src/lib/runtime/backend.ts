@@ -129,10 +129,7 @@ function register(name: BackendName): Promise<unknown> {
 				? import('@tensorflow/tfjs-backend-webgpu')
 				: name === 'wasm'
 					? import('@tensorflow/tfjs-backend-wasm').then((wasm) => {
-							// tfjs defaults to half the logical cores (1 on a 2-core machine); use them all,
-							// up to the 8 workers of its pthread pool.
-							const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
-							wasm.setThreadsCount(Math.max(1, Math.min(8, cores)));
+							wasm.setThreadsCount(Math.max(1, Math.min(8, logicalCores())));
 							// Binaries served by us (Vite assets), never a CDN.
 							wasm.setWasmPaths({
 								'tfjs-backend-wasm.wasm': wasmPlainUrl,
@@ -162,7 +159,7 @@ async function tryBackend(
 		const mod = await register(name);
 		if (!tf.findBackendFactory(name)) return { ok: false, reason: 'not supported by this browser' };
 		// setBackend resolves false (with a console warning) when the backend fails to start.
-		const ok = await tf.setBackend(name);
+		const ok = name === 'wasm' ? await withAllCores(() => tf.setBackend(name)) : await tf.setBackend(name);
 		if (!ok || tf.getBackend() !== name) return { ok: false, reason: 'failed to initialise' };
 		await tf.ready();
 		return { ok: true, info: await describeBackend(tf, name, webgpu, mod) };
@@ -206,6 +203,33 @@ async function describeBackend(
 		return { name, detail, software };
 	}
 	return { name, detail: 'JavaScript', software: false };
+}
+
+function logicalCores(): number {
+	return globalThis.navigator?.hardwareConcurrency ?? 1;
+}
+
+/**
+ * tfjs-backend-wasm caps its XNNPACK thread pool at half of `navigator.hardwareConcurrency`
+ * (it assumes two hardware threads per core), read once while the module starts: one thread on
+ * a 2-core machine whatever `setThreadsCount` asks. While the backend starts, report twice the
+ * cores so that the cap becomes every logical core; the real value is restored right after.
+ */
+async function withAllCores<T>(f: () => Promise<T>): Promise<T> {
+	const nav = globalThis.navigator;
+	const own = nav && Object.getOwnPropertyDescriptor(nav, 'hardwareConcurrency');
+	const cores = logicalCores();
+	try {
+		if (nav) Object.defineProperty(nav, 'hardwareConcurrency', { value: cores * 2, configurable: true });
+	} catch {
+		return f();
+	}
+	try {
+		return await f();
+	} finally {
+		if (own) Object.defineProperty(nav, 'hardwareConcurrency', own);
+		else delete (nav as unknown as { hardwareConcurrency?: number }).hardwareConcurrency;
+	}
 }
 
 function crossOriginIsolated(): boolean {

@@ -6,7 +6,7 @@ import type { BlockGraph } from '$lib/arch';
 import type { BackendChoice, BackendInfo } from '$lib/runtime/backend';
 import type { FeatureMaps, ColourMapName } from '$lib/runtime/featuremaps';
 import type { Runner, WeightSet } from '$lib/runtime/runner';
-import { bundledModel, defaultMeta, parseMeta, type ModelMeta } from '$lib/runtime/bundled';
+import { SAMPLE_IMAGES, bundledModel, defaultMeta, parseMeta, type ModelMeta } from '$lib/runtime/bundled';
 import { IMAGENET_LABELS_PATH, parseLabels, topK, type Prediction } from '$lib/runtime/labels';
 import { policyFor, preprocess, type Preprocessed, type RgbaImage } from '$lib/runtime/preprocess';
 import { preprocessGarment } from '$lib/runtime/garment';
@@ -497,7 +497,6 @@ export class RunState {
 			}
 			if (!this.image) {
 				this.status = 'Loading the sample image…';
-				const { SAMPLE_IMAGES } = await import('$lib/runtime/bundled');
 				if (graph.spec.input.channels === 1)
 					await this.setImageUrl(
 						fashionSampleUrl(this.#base, DEFAULT_FASHION_SAMPLE),
