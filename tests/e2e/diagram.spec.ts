@@ -110,3 +110,18 @@ test('resnet1202 starts collapsed and draws only what is in view when opened', a
 	expect(drawn).toBeGreaterThan(0);
 	expect(drawn).toBeLessThan(400);
 });
+
+test('resnet1202: a layer deep inside a closed stage, selected from outside, is opened and shown', async ({
+	page
+}) => {
+	await page.goto('/diagram?preset=resnet1202&select=layer3.150.conv2');
+	const target = box(page, 'layer3.150.conv2');
+	await expect(target).toHaveAttribute('data-selected', 'true');
+	await page.waitForTimeout(600); // the pan is animated
+	const view = (await diagram(page).boundingBox())!;
+	const b = (await target.boundingBox())!;
+	expect(b.y).toBeGreaterThanOrEqual(view.y);
+	expect(b.y + b.height).toBeLessThanOrEqual(view.y + view.height);
+	// Only that stage and that block were opened: layer1 is still one box.
+	await expect(box(page, 'layer1')).toHaveAttribute('data-kind', 'stage');
+});
