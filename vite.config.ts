@@ -28,6 +28,17 @@ const isolate: Plugin = {
 
 export default defineConfig({
 	plugins: [isolate, sveltekit()],
+	// The tfjs backends are imported on demand; pre-bundle them so that the dev server does not
+	// discover them mid-session and reload the page.
+	optimizeDeps: {
+		include: [
+			'@tensorflow/tfjs-core',
+			'@tensorflow/tfjs-backend-cpu',
+			'@tensorflow/tfjs-backend-wasm',
+			'@tensorflow/tfjs-backend-webgl',
+			'@tensorflow/tfjs-backend-webgpu'
+		]
+	},
 	server: { headers: isolation },
 	preview: { headers: isolation },
 	test: {

@@ -17,7 +17,7 @@ const FIXTURE = 'tests/fixtures/runtime/cifar-option-a';
 test.describe.configure({ timeout: 120_000 });
 
 async function openResnet20(page: Page) {
-	await page.goto('/');
+	await page.goto('/?preset=resnet20');
 	await page.getByTestId('preset-select').selectOption('resnet20');
 	await expect(page.getByTestId('preset-select')).toHaveValue('resnet20');
 }
