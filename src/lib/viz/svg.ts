@@ -88,7 +88,7 @@ export function diagramSvg(
 		`<defs><linearGradient id="ramp" x1="0" x2="1" y1="0" y2="0">${scale.stops
 			.map((c, i) => `<stop offset="${i / (scale.stops.length - 1)}" stop-color="${c}"/>`)
 			.join('')}</linearGradient>`,
-		`<marker id="arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L8,4L0,8z" fill="${p.edge}"/></marker></defs>`,
+		`<marker id="arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="10" markerHeight="10" markerUnits="userSpaceOnUse" orient="auto-start-reverse"><path d="M0,0L8,4L0,8z" fill="${p.edge}"/></marker></defs>`,
 		`<rect width="100%" height="100%" fill="${p.bg}"/>`
 	);
 	// Legend band.
