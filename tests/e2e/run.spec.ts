@@ -42,6 +42,11 @@ test('seeded weights: top-5, forward time, backend badge, feature maps of a clic
 	await expect(page.getByTestId('prediction')).toHaveCount(5, { timeout: 60_000 });
 	await expect(page.getByTestId('forward-ms')).toHaveText(/\d+(\.\d+)? ms/);
 	await expect(page.getByTestId('backend-badge')).toContainText(/wasm|cpu/);
+	// The page is served cross-origin isolated: wasm runs its thread pool on every logical core.
+	const [cores, isolated] = await page.evaluate(() => [navigator.hardwareConcurrency, crossOriginIsolated]);
+	expect(isolated).toBe(true);
+	if (cores > 1 && /wasm/.test(await page.getByTestId('backend-badge').innerText()))
+		await expect(page.getByTestId('backend-badge')).toContainText(`${Math.min(8, Number(cores))} threads`);
 	// Probabilities are sorted, top first.
 	const probs = (await page.getByTestId('prediction').allInnerTexts()).map((t) =>
 		Number(/([\d.]+) %/.exec(t)![1])
@@ -78,7 +83,7 @@ test('a torchvision-format checkpoint gives PyTorch’s logits', async ({ page }
 	await page.getByTestId('run-button').click();
 	await expect(page.getByTestId('prediction')).toHaveCount(5, { timeout: 60_000 });
 
-	const got: number[] = JSON.parse(await page.getByTestId('logits').textContent());
+	const got: number[] = JSON.parse((await page.getByTestId('logits').textContent()) ?? '[]');
 	const expected = parseSafetensorsRaw(readFileSync(`${FIXTURE}/expected.safetensors`)).get('logits')!;
 	expect(got.length).toBe(expected.data.length);
 	const scale = Math.max(...Array.from(expected.data, Math.abs));

@@ -159,7 +159,10 @@ async function tryBackend(
 		const mod = await register(name);
 		if (!tf.findBackendFactory(name)) return { ok: false, reason: 'not supported by this browser' };
 		// setBackend resolves false (with a console warning) when the backend fails to start.
-		const ok = name === 'wasm' ? await withAllCores(() => tf.setBackend(name)) : await tf.setBackend(name);
+		const ok =
+			name === 'wasm'
+				? await withWorkerSource(() => withAllCores(() => tf.setBackend(name)))
+				: await tf.setBackend(name);
 		if (!ok || tf.getBackend() !== name) return { ok: false, reason: 'failed to initialise' };
 		await tf.ready();
 		return { ok: true, info: await describeBackend(tf, name, webgpu, mod) };
@@ -229,6 +232,35 @@ async function withAllCores<T>(f: () => Promise<T>): Promise<T> {
 	} finally {
 		if (own) Object.defineProperty(nav, 'hardwareConcurrency', own);
 		else delete (nav as unknown as { hardwareConcurrency?: number }).hardwareConcurrency;
+	}
+}
+
+const THREADED_PREFIX = 'var WasmBackendModuleThreadedSimd = ';
+
+/**
+ * tfjs-backend-wasm gives its pthread workers their main script as
+ * `Blob(['var WasmBackendModuleThreadedSimd = ' + factory.toString()])`. After a bundler has
+ * minified the factory, its text refers to variables of the closure it came from (emscripten's
+ * `_scriptDir`, renamed), which do not exist in a worker: the workers fail ("e is not defined")
+ * and the backend never starts. While the backend starts, that one Blob is given the package's
+ * own, unminified emscripten script instead (same build, same .wasm).
+ */
+async function withWorkerSource<T>(f: () => Promise<T>): Promise<T> {
+	const { default: source } =
+		await import('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js?raw');
+	const Original = globalThis.Blob;
+	class WorkerScriptBlob extends Original {
+		constructor(parts?: BlobPart[], options?: BlobPropertyBag) {
+			const replace =
+				parts?.length === 1 && typeof parts[0] === 'string' && parts[0].startsWith(THREADED_PREFIX);
+			super(replace ? [source] : parts, options);
+		}
+	}
+	globalThis.Blob = WorkerScriptBlob;
+	try {
+		return await f();
+	} finally {
+		globalThis.Blob = Original;
 	}
 }
 
@@ -305,16 +337,6 @@ function forget(tf: Tf, name: BackendName): void {
 	}
 	if (factory) tf.registerBackend(name, factory, name === 'webgpu' ? 3 : 2);
 	if (current?.name === name) current = null;
-}
-
-/** Loses the WebGPU device on purpose (to try the fallback path). Returns false when not on webgpu. */
-export async function loseWebGpuDevice(): Promise<boolean> {
-	const tf = await loadTf();
-	if (tf.getBackend() !== 'webgpu') return false;
-	const device = (tf.backend() as unknown as { device?: GpuDeviceLike }).device;
-	if (!device?.destroy) return false;
-	device.destroy();
-	return true;
 }
 
 function message(e: unknown): string {

@@ -568,7 +568,8 @@ export class RunState {
 			const maps = await runner.featureMaps(id);
 			this.maps = maps;
 			this.mapsFor = id;
-			if (this.channel !== null && maps && this.channel >= maps.channels) this.channel = null;
+			// Open on the first channel, enlarged; keep the chosen one while it exists.
+			if (maps && (this.channel === null || this.channel >= maps.channels)) this.channel = 0;
 		} catch (e) {
 			this.mapsError = errorText(e);
 		} finally {
