@@ -127,3 +127,19 @@ test('a wrong-shaped checkpoint names the tensor with both shapes and applies no
 	await expect(errors.locator('li')).toContainText('[16, 3, 5, 5]');
 	await expect(page.getByTestId('weights-current')).toContainText('seed 0');
 });
+
+test('a backend that cannot start falls back and says why', async ({ page }) => {
+	await openResnet20(page);
+	const hasAdapter = await page.evaluate(async () => {
+		const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+		return !!(gpu && (await gpu.requestAdapter().catch(() => null)));
+	});
+	test.skip(hasAdapter, 'this browser has a WebGPU adapter, so webgpu starts (webgpu.spec.ts covers it)');
+	await page.getByTestId('backend-select').selectOption('webgpu');
+	await expect(page.getByTestId('backend-badge')).toContainText(/wasm|webgl|cpu/);
+	await expect(page.getByTestId('backend-notices')).toContainText(
+		/webgpu: (no WebGPU adapter|this browser has no WebGPU)/
+	);
+	await page.getByTestId('run-button').click();
+	await expect(page.getByTestId('prediction')).toHaveCount(5, { timeout: 60_000 });
+});
