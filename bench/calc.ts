@@ -6,25 +6,17 @@
  * Goals: resnet152 ≤ 1 ms, resnet1202 ≤ 10 ms (median after warm-up).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import * as prettier from 'prettier';
+import { median, writeBenchSection } from './common';
 import { buildGraph, presetSpec } from '../src/lib/arch/index';
 
 const WARMUP = 30;
 const RUNS = 50;
 const TORCH_RUNS = 7;
 const PYTHON = '/usr/bin/python3';
-const DOC = new URL('../docs/benchmarks.md', import.meta.url);
 const GOALS: Record<string, number> = { resnet152: 1, resnet1202: 10 };
-
-const median = (xs: number[]) => {
-	const s = [...xs].sort((a, b) => a - b);
-	const m = s.length >> 1;
-	return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 interface Result {
 	name: string;
@@ -134,17 +126,4 @@ lines.push(
 const section = lines.join('\n');
 process.stdout.write(section + '\n');
 
-// Replace our section (from "## calc" to the next "## "), keep everyone else's.
-let doc = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '# Benchmarks\n\n';
-const start = doc.search(/^## calc\s*$/m);
-if (start < 0) doc = doc.replace(/\n*$/, '\n\n') + section;
-else {
-	const rest = doc.slice(start + 1);
-	const next = rest.search(/^## /m);
-	doc = doc.slice(0, start) + section + (next < 0 ? '' : '\n' + rest.slice(next));
-}
-// Formatted as `npm run lint` (prettier --check) expects.
-const path = fileURLToPath(DOC);
-const options = { ...(await prettier.resolveConfig(path)), filepath: path };
-writeFileSync(DOC, await prettier.format(doc.replace(/\n{3,}/g, '\n\n'), options));
-console.log(`wrote ${path}`);
+await writeBenchSection('## calc', section);

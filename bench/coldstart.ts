@@ -12,12 +12,13 @@
  *
  *   npm run bench:coldstart -- [--runs 7] [--port 5215] [--no-build] [--build-args="--minify false"] [--no-write]
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
 import { chromiumArgs } from '../playwright.config';
+import { median, waitForServer, writeBenchSection } from './common';
 
 const { values } = parseArgs({
 	options: {
@@ -32,27 +33,6 @@ const { values } = parseArgs({
 const runs = Number(values.runs);
 const port = Number(values.port);
 const url = `http://localhost:${port}/`;
-
-function median(xs: number[]): number {
-	const s = [...xs].sort((a, b) => a - b);
-	const m = s.length >> 1;
-	return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-async function waitForServer(proc: ChildProcess): Promise<void> {
-	const deadline = Date.now() + 60_000;
-	while (Date.now() < deadline) {
-		if (proc.exitCode !== null) throw new Error(`vite preview exited with ${proc.exitCode}`);
-		try {
-			const r = await fetch(url);
-			if (r.ok) return;
-		} catch {
-			// not up yet
-		}
-		await new Promise((r) => setTimeout(r, 250));
-	}
-	throw new Error(`vite preview did not answer on ${url}`);
-}
 
 interface Run {
 	load: number;
@@ -78,7 +58,7 @@ async function main(): Promise<void> {
 	});
 	const results: Run[] = [];
 	try {
-		await waitForServer(server);
+		await waitForServer(url, 60_000, server);
 		for (let i = 0; i < runs; i++) {
 			const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
 			const page = await context.newPage();
@@ -170,17 +150,7 @@ async function main(): Promise<void> {
 		`| ${runs} | ${m.load.toFixed(0)} ms | ${m.prediction.toFixed(0)} ms | ${ratio.toFixed(2)}× | ${m.featureMap.toFixed(0)} ms | ≤ 3000 ms |`,
 		''
 	].join('\n');
-	const file = 'docs/benchmarks.md';
-	const old = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-	const start = old.indexOf('## demo model');
-	let next = start < 0 ? -1 : old.indexOf('\n## ', start + 1);
-	if (next >= 0) next += 1;
-	const updated =
-		start < 0
-			? `${old.trimEnd()}\n\n${section}`
-			: `${old.slice(0, start)}${section}${next >= 0 ? `\n${old.slice(next)}` : ''}`;
-	writeFileSync(file, updated.trimEnd() + '\n');
-	console.log(`wrote the "demo model" section of ${file}`);
+	await writeBenchSection('## demo model', section);
 }
 
 main().catch((e) => {

@@ -14,27 +14,18 @@
  * Options: --backends wasm,webgl,cpu,webgpu (default: all) --runs 10 --no-build --keep-doc
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import {
-	copyFileSync,
-	existsSync,
-	mkdirSync,
-	mkdtempSync,
-	readFileSync,
-	rmSync,
-	writeFileSync
-} from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
 import { chromium, type Page } from '@playwright/test';
-import * as prettier from 'prettier';
 import { chromiumArgs } from '../playwright.config';
+import { median, waitForServer, writeBenchSection } from './common';
 
 const PORT = 5214;
 const BASE = `http://localhost:${PORT}`;
 const PYTHON = '/usr/bin/python3';
-const DOC = new URL('../docs/benchmarks.md', import.meta.url);
 const ORT_OUT = new URL('../.svelte-kit/output/client/__bench/ort/', import.meta.url).pathname;
 const ORT_DIST = new URL('../node_modules/onnxruntime-web/dist/', import.meta.url).pathname;
 
@@ -49,11 +40,6 @@ const BACKENDS = opt('backends', 'wasm,webgl,cpu,webgpu').split(',');
 /** A backend whose warm forward takes longer than this gets 3 timed runs, not RUNS. */
 const SLOW_MS = 3000;
 
-const median = (xs: number[]) => {
-	const s = [...xs].sort((a, b) => a - b);
-	const m = s.length >> 1;
-	return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const f1 = (x: number) => x.toFixed(1);
 
 interface Timing {
@@ -70,19 +56,6 @@ interface BackendRow {
 
 function log(...a: unknown[]) {
 	console.error('[bench:infer]', ...a);
-}
-
-async function waitForServer(url: string, ms: number) {
-	const end = Date.now() + ms;
-	while (Date.now() < end) {
-		try {
-			if ((await fetch(url)).ok) return;
-		} catch {
-			// not up yet
-		}
-		await new Promise((r) => setTimeout(r, 500));
-	}
-	throw new Error(`${url} did not answer within ${ms / 1000} s`);
 }
 
 /** Presses Run until `warmup + runs` forward times have been read from the page. */
@@ -361,16 +334,7 @@ async function main() {
 		console.log(section);
 
 		if (!args.includes('--keep-doc')) {
-			// Only this section is formatted and replaced; the others stay as their scripts wrote them.
-			const mine = await prettier.format(section, {
-				parser: 'markdown',
-				...(await prettier.resolveConfig(DOC.pathname))
-			});
-			const old = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '# Benchmarks\n';
-			const re = /## inference\n[\s\S]*?(?=\n## |$)/;
-			const formatted = re.test(old) ? old.replace(re, mine.trimEnd() + '\n') : old.trimEnd() + '\n\n' + mine;
-			writeFileSync(DOC, formatted);
-			log('wrote docs/benchmarks.md (## inference)');
+			await writeBenchSection('## inference', section);
 		}
 	} finally {
 		files?.close();

@@ -6,10 +6,10 @@
  * `## runtime (Node)` section of docs/benchmarks.md. Informative only: the machine is shared.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { median, writeBenchSection } from './common';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { buildGraph, presetSpec, type ArchSpec } from '../src/lib/arch/index';
@@ -18,14 +18,7 @@ import { initWeights } from '../src/lib/weights/index';
 
 const RUNS = 3;
 const PYTHON = '/usr/bin/python3';
-const DOC = new URL('../docs/benchmarks.md', import.meta.url);
 const HEADING = '## runtime (Node)';
-
-const median = (xs: number[]) => {
-	const s = [...xs].sort((a, b) => a - b);
-	const m = s.length >> 1;
-	return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 interface Row {
 	net: string;
@@ -147,12 +140,4 @@ const lines = [
 const section = lines.join('\n').trimEnd() + '\n';
 process.stdout.write('\n' + section);
 
-let doc = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '# Benchmarks\n\n';
-const start = doc.indexOf(HEADING);
-if (start < 0) doc = doc.replace(/\n*$/, '\n\n') + section;
-else {
-	const rest = doc.slice(start + HEADING.length);
-	const next = rest.search(/\n## /);
-	doc = doc.slice(0, start) + section + (next < 0 ? '' : '\n' + rest.slice(next));
-}
-writeFileSync(fileURLToPath(DOC), doc.replace(/\n{3,}/g, '\n\n'));
+await writeBenchSection(HEADING, section);

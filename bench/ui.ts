@@ -10,12 +10,12 @@
  *
  *   npm run bench:ui -- [--runs 15] [--port 5212] [--no-build] [--no-write]
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { chromium, type Page } from '@playwright/test';
 import { chromiumArgs } from '../playwright.config';
+import { median, waitForServer, writeBenchSection } from './common';
 import { buildGraph, presetSpec } from '../src/lib/arch';
 
 const { values } = parseArgs({
@@ -29,26 +29,6 @@ const { values } = parseArgs({
 const runs = Number(values.runs);
 const port = Number(values.port);
 const url = `http://localhost:${port}/`;
-
-function median(xs: number[]): number {
-	const s = [...xs].sort((a, b) => a - b);
-	const m = s.length >> 1;
-	return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-async function waitForServer(proc: ChildProcess): Promise<void> {
-	const deadline = Date.now() + 60_000;
-	while (Date.now() < deadline) {
-		if (proc.exitCode !== null) throw new Error(`vite preview exited with ${proc.exitCode}`);
-		try {
-			if ((await fetch(url)).ok) return;
-		} catch {
-			// not up yet
-		}
-		await new Promise((r) => setTimeout(r, 250));
-	}
-	throw new Error(`vite preview did not answer on ${url}`);
-}
 
 interface Case {
 	preset: string;
@@ -104,7 +84,7 @@ async function main(): Promise<void> {
 	});
 	const medians: { c: Case; ms: number; min: number; max: number; diagram: boolean }[] = [];
 	try {
-		await waitForServer(server);
+		await waitForServer(url, 60_000, server);
 		const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
 		// tsx keeps function names with an `__name` helper that the page does not have.
 		await page.addInitScript('globalThis.__name = (f) => f');
@@ -159,17 +139,7 @@ async function main(): Promise<void> {
 		`Median of ${runs} runs each, after 2 warm-up edits.`,
 		''
 	].join('\n');
-	const file = 'docs/benchmarks.md';
-	const old = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-	const start = old.indexOf('## explorer page');
-	let next = start < 0 ? -1 : old.indexOf('\n## ', start + 1);
-	if (next >= 0) next += 1;
-	const updated =
-		start < 0
-			? `${old.trimEnd()}\n\n${section}`
-			: `${old.slice(0, start)}${section}${next >= 0 ? `\n${old.slice(next)}` : ''}`;
-	writeFileSync(file, updated.trimEnd() + '\n');
-	console.log(`wrote the "explorer page" section of ${file}`);
+	await writeBenchSection('## explorer page', section);
 }
 
 const NODES: Record<string, number> = Object.fromEntries(
