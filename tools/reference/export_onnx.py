@@ -18,31 +18,14 @@ Usage: /usr/bin/python3 tools/reference/export_onnx.py OUT_DIR [--arch resnet50]
 import argparse
 import json
 import os
-import struct
 import sys
 import time
 
 import torch
 import torchvision
 
-
-def write_safetensors(path, state):
-    """Minimal safetensors writer (F32 only): 8-byte header length, JSON header, raw data."""
-    header, chunks, offset = {}, [], 0
-    for key, t in state.items():
-        if key.endswith("num_batches_tracked"):
-            continue
-        data = t.detach().to(torch.float32).contiguous().numpy().tobytes()
-        header[key] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        chunks.append(data)
-        offset += len(data)
-    head = json.dumps(header, separators=(",", ":")).encode()
-    head += b" " * ((8 - len(head) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(head)))
-        f.write(head)
-        for c in chunks:
-            f.write(c)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from safetensors_io import write_safetensors  # noqa: E402
 
 
 def main():
@@ -71,7 +54,8 @@ def main():
         opset_version=13,
         do_constant_folding=True,
     )
-    write_safetensors(os.path.join(a.out, "model.safetensors"), model.state_dict())
+    state = {k: v.float() for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
+    write_safetensors(os.path.join(a.out, "model.safetensors"), state)
     with open(os.path.join(a.out, "input.bin"), "wb") as f:
         f.write(x.numpy().astype("<f4").tobytes())
     with open(os.path.join(a.out, "logits.bin"), "wb") as f:

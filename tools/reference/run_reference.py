@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import struct
 import sys
 from pathlib import Path
 
@@ -44,6 +43,12 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).parent))
 from archspec_torch import ZeroPadShortcut, build  # noqa: E402
+from safetensors_io import write_safetensors as write_in_order  # noqa: E402
+
+
+def write_safetensors(path: Path, tensors: dict[str, torch.Tensor]) -> None:
+    """Keys sorted, so that regenerated fixtures are byte-identical."""
+    write_in_order(path, {k: tensors[k] for k in sorted(tensors)})
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "tests" / "fixtures" / "runtime"
@@ -96,24 +101,6 @@ BIG = {
 }
 BIG_TAPS = ["conv1", "bn1", "maxpool", "layer1.0.conv1", "layer1.0.bn1", "layer1.1.relu2", "layer1.2.relu3",
             "layer2.0.downsample.0", "layer2.0.downsample.1", "layer3.0.relu2", "layer3.0.relu3", "avgpool", "fc"]
-
-
-# ------------------------------------------------------------------------------ safetensors I/O
-
-ST_DTYPES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16", torch.int64: "I64"}
-
-
-def write_safetensors(path: Path, tensors: dict[str, torch.Tensor]) -> None:
-    header, blobs, off = {}, [], 0
-    for k in sorted(tensors):
-        t = tensors[k].detach().contiguous().cpu()
-        raw = t.view(torch.int16).numpy().tobytes() if t.dtype == torch.bfloat16 else t.numpy().tobytes()
-        header[k] = {"dtype": ST_DTYPES[t.dtype], "shape": list(t.shape), "data_offsets": [off, off + len(raw)]}
-        blobs.append(raw)
-        off += len(raw)
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * ((8 - (8 + len(h)) % 8) % 8)
-    path.write_bytes(struct.pack("<Q", len(h)) + h + b"".join(blobs))
 
 
 # ------------------------------------------------------------------------------ cases

@@ -36,6 +36,7 @@ import torch.nn.functional as F
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools" / "reference"))
 from archspec_torch import build  # noqa: E402
+from safetensors_io import read_safetensors, write_safetensors  # noqa: E402
 
 DATA = Path("/usr/share/datasets/fashion-mnist")
 CLASSES = [
@@ -138,28 +139,6 @@ def augment(x: torch.Tensor, g: torch.Generator, pad: int, erase_p: float) -> to
 # ---------------------------------------------------------------- safetensors (no dependency)
 
 
-def write_safetensors(path: Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str]) -> None:
-    """safetensors format: u64 little-endian header size, JSON header, raw little-endian data."""
-    header: dict = {"__metadata__": metadata}
-    blobs = []
-    offset = 0
-    for name, t in tensors.items():
-        a = t.detach().to(torch.float32).contiguous().numpy().astype("<f4", copy=False)
-        data = a.tobytes()
-        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    hb = json.dumps(header, separators=(",", ":")).encode()
-    hb += b" " * (-len(hb) % 8)  # align the data to 8 bytes
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "wb") as f:
-        f.write(struct.pack("<Q", len(hb)))
-        f.write(hb)
-        for d in blobs:
-            f.write(d)
-    os.replace(tmp, path)
-
-
 def write_json(path: Path, obj) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(obj, indent="\t") + "\n")
@@ -210,20 +189,6 @@ def write_samples(out: Path, xte: torch.Tensor, yte: torch.Tensor, ok: torch.Ten
             "samples": manifest,
         },
     )
-
-
-def read_safetensors(path: Path) -> dict[str, torch.Tensor]:
-    raw = path.read_bytes()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8 : 8 + n])
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        b, e = info["data_offsets"]
-        a = np.frombuffer(raw, dtype="<f4", count=(e - b) // 4, offset=8 + n + b)
-        out[name] = torch.from_numpy(a.copy()).reshape(info["shape"])
-    return out
 
 
 def evaluate_only(args) -> None:
