@@ -23,8 +23,8 @@ import {
 	type BlockGraph
 } from '../src/lib/arch/index';
 import { compile } from '../src/lib/runtime/compile';
-import { labelFor, parseLabels, topK } from '../src/lib/runtime/labels';
-import { policyFor, policyFromMeta, preprocess, type RgbaImage } from '../src/lib/runtime/preprocess';
+import { labelFor, parseLabels, topK } from '../src/lib/models/labels';
+import { policyFor, policyFromMeta, preprocess, type RgbaImage } from '../src/lib/pixels/preprocess';
 import {
 	WeightsError,
 	WeightsListError,

@@ -3,8 +3,8 @@
  * trimmed, aspect kept, light garment on black), the conversion the dataset itself was made with.
  */
 import { describe, expect, it } from 'vitest';
-import { preprocessGarment } from '../../src/lib/runtime/garment';
-import { policyFor } from '../../src/lib/runtime/preprocess';
+import { preprocessGarment } from '../../src/lib/pixels/garment';
+import { policyFor } from '../../src/lib/pixels/preprocess';
 
 const policy = policyFor({ channels: 1, height: 28, width: 28 }, { mean: [0.286], std: [0.353] });
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildGraph, presetSpec, validateSpec } from '../../src/lib/arch';
-import { FASHION_SAMPLES } from '../../src/lib/runtime/fashion';
+import { FASHION_SAMPLES } from '../../src/lib/models/fashion';
 
 const dir = new URL('../../static/models/fashion-resnet/', import.meta.url);
 const shippedSpec = JSON.parse(readFileSync(new URL('spec.json', dir), 'utf8'));

@@ -13,8 +13,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildGraph, type ArchSpec } from '../../src/lib/arch/index';
 import { compile } from '../../src/lib/runtime/compile';
-import { preprocessGarment } from '../../src/lib/runtime/garment';
-import { policyFor } from '../../src/lib/runtime/preprocess';
+import { preprocessGarment } from '../../src/lib/pixels/garment';
+import { policyFor } from '../../src/lib/pixels/preprocess';
 import { checkWeights, loadCheckpoint } from '../../src/lib/weights/index';
 
 const DATA = '/usr/share/datasets/fashion-mnist';

@@ -13,7 +13,7 @@ import {
 	policyFromMeta,
 	preprocess,
 	resizedSize
-} from '../../src/lib/runtime/preprocess';
+} from '../../src/lib/pixels/preprocess';
 import { parseSafetensorsRaw } from '../../src/lib/weights/index';
 import { FIXTURES, nhwcToNchw, relError } from './runtime-fixtures';
 

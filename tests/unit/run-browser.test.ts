@@ -9,15 +9,9 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { presetSpec } from '../../src/lib/arch';
 import { autoOrder, choiceOrder, describeAdapter, isSoftwareAdapter } from '../../src/lib/runtime/backend';
-import { bundledModel, defaultMeta, parseMeta, TORCHVISION_WEIGHTS } from '../../src/lib/runtime/bundled';
-import {
-	channelAt,
-	colourLut,
-	gridLayout,
-	paintChannel,
-	paintGrid,
-	readFeatureMaps
-} from '../../src/lib/runtime/featuremaps';
+import { bundledModel, defaultMeta, parseMeta, TORCHVISION_WEIGHTS } from '../../src/lib/models/bundled';
+import { channelAt, colourLut, gridLayout, paintChannel, paintGrid } from '../../src/lib/pixels/colourmaps';
+import { readFeatureMaps } from '../../src/lib/runtime/featuremaps';
 import { buildGraph } from '../../src/lib/arch';
 import { tapsFor } from '../../src/lib/runtime/runner';
 

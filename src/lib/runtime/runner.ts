@@ -8,7 +8,8 @@ import type * as TfCore from '@tensorflow/tfjs-core';
 import type { BlockGraph } from '../arch/graph';
 import type { TensorMap } from '../weights/types';
 import { startBackend, type BackendChoice, type BackendInfo, type Tf } from './backend';
-import { readFeatureMaps, type FeatureMaps } from './featuremaps';
+import { readFeatureMaps } from './featuremaps';
+import type { FeatureMaps } from '../pixels/colourmaps';
 
 /** Weights with an identity: the same `id` means the same values. */
 export interface WeightSet {

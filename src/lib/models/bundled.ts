@@ -3,7 +3,7 @@
  * classify a photo: class names and the input normalisation. Pure TS, no DOM, no tfjs.
  */
 import type { ArchSpec } from '../arch/spec';
-import type { PreprocessPolicy } from './preprocess';
+import type { PreprocessPolicy } from '../pixels/preprocess';
 
 /** How to turn a photo into this network's input, and what its outputs are called. */
 export interface ModelMeta {
@@ -17,7 +17,7 @@ export interface ModelMeta {
 	testAccuracy?: number;
 	/** Free text about the expected input ("grayscale 28×28, white garment on black"). */
 	inputNote?: string;
-	/** 'garment': photos and drawings are converted as Fashion-MNIST was made (runtime/garment.ts). */
+	/** 'garment': photos and drawings are converted as Fashion-MNIST was made (pixels/garment.ts). */
 	convert?: 'garment';
 }
 

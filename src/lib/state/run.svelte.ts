@@ -4,13 +4,13 @@
  */
 import type { BlockGraph } from '$lib/arch';
 import type { BackendChoice, BackendInfo } from '$lib/runtime/backend';
-import type { FeatureMaps, ColourMapName } from '$lib/runtime/featuremaps';
+import type { FeatureMaps, ColourMapName } from '$lib/pixels/colourmaps';
 import type { Runner, WeightSet } from '$lib/runtime/runner';
-import { SAMPLE_IMAGES, bundledModel, defaultMeta, parseMeta, type ModelMeta } from '$lib/runtime/bundled';
-import { IMAGENET_LABELS_PATH, parseLabels, topK, type Prediction } from '$lib/runtime/labels';
-import { policyFor, preprocess, type Preprocessed, type RgbaImage } from '$lib/runtime/preprocess';
-import { preprocessGarment } from '$lib/runtime/garment';
-import { DEFAULT_FASHION_SAMPLE, fashionSampleTitle, fashionSampleUrl } from '$lib/runtime/fashion';
+import { SAMPLE_IMAGES, bundledModel, defaultMeta, parseMeta, type ModelMeta } from '$lib/models/bundled';
+import { IMAGENET_LABELS_PATH, parseLabels, topK, type Prediction } from '$lib/models/labels';
+import { policyFor, preprocess, type Preprocessed, type RgbaImage } from '$lib/pixels/preprocess';
+import { preprocessGarment } from '$lib/pixels/garment';
+import { DEFAULT_FASHION_SAMPLE, fashionSampleTitle, fashionSampleUrl } from '$lib/models/fashion';
 import {
 	checkWeights,
 	initWeights,
