@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { buildGraph, presetSpec } from '../../src/lib/arch';
-import { allGroupIds, ancestors, layerRows } from '../../src/lib/state/layer-rows';
+import {
+	blockId,
+	buildGraph,
+	groupIds,
+	groupOutput,
+	groupsHolding,
+	isGroupId,
+	presetSpec,
+	stageId,
+	stageIndexOf
+} from '../../src/lib/arch';
+import { layerRows } from '../../src/lib/state/layer-rows';
 
 const g50 = buildGraph(presetSpec('resnet50')!);
 const order = { key: 'order', dir: 1 } as const;
@@ -40,10 +50,10 @@ describe('layer table rows', () => {
 
 	it('expanding everything lists every node but the input, in order', () => {
 		const g = buildGraph(presetSpec('resnet1202')!);
-		const rows = layerRows(g, new Set(allGroupIds(g)), order).filter((r) => r.kind === 'node');
+		const rows = layerRows(g, new Set(groupIds(g)), order).filter((r) => r.kind === 'node');
 		expect(rows.map((r) => r.id)).toEqual(g.nodes.slice(1).map((n) => n.id));
 		// 3 stages × 200 blocks
-		expect(allGroupIds(g)).toHaveLength(3 + 600);
+		expect(groupIds(g)).toHaveLength(3 + 600);
 	});
 
 	it('sorted: a flat list of layers; params descending puts layer4 3×3s first (2,359,296 each)', () => {
@@ -58,9 +68,37 @@ describe('layer table rows', () => {
 	});
 
 	it('ancestors: what to open to show a node, block or stage', () => {
-		expect(ancestors(g50, 'layer3.4.bn2')).toEqual(['layer3', 'layer3.4']);
-		expect(ancestors(g50, 'layer3.4')).toEqual(['layer3']);
-		expect(ancestors(g50, 'layer3')).toEqual([]);
-		expect(ancestors(g50, 'fc')).toEqual([]);
+		expect(groupsHolding(g50, 'layer3.4.bn2', false)).toEqual(['layer3', 'layer3.4']);
+		expect(groupsHolding(g50, 'layer3.4', false)).toEqual(['layer3']);
+		expect(groupsHolding(g50, 'layer3', false)).toEqual([]);
+		expect(groupsHolding(g50, 'fc', false)).toEqual([]);
+	});
+});
+
+describe('group outputs (DESIGN §3.2: a group as a target means its output)', () => {
+	// torchvision's resnet50: layer1 ends in layer1.2 (3 blocks), whose output is its last ReLU
+	// (module `layer1.2.relu`, applied after the add); the stem ends in maxpool, the head in fc.
+	const g = buildGraph(presetSpec('resnet50')!);
+	it('maps blocks, stages, stem and head to their last node', () => {
+		expect(groupOutput(g, 'layer1.0')).toBe('layer1.0.relu3');
+		expect(groupOutput(g, 'layer1')).toBe('layer1.2.relu3');
+		expect(groupOutput(g, 'layer4')).toBe('layer4.2.relu3');
+		expect(groupOutput(g, 'stem')).toBe('maxpool');
+		expect(groupOutput(g, 'head')).toBe('fc');
+		expect(groupOutput(g, 'layer2.0.conv1')).toBe('layer2.0.conv1');
+		expect(groupOutput(g, 'layer9')).toBeNull();
+		expect(isGroupId(g, 'layer3')).toBe(true);
+		expect(isGroupId(g, 'layer3.0.conv1')).toBe(false);
+	});
+	it('names stages and blocks as torchvision does', () => {
+		expect(stageId(0)).toBe('layer1');
+		expect(blockId(2, 5)).toBe('layer3.5');
+		expect(stageIndexOf('layer3.5')).toBe(2);
+		expect(stageIndexOf('fc')).toBeNull();
+		expect(groupIds(g, true)).toEqual([
+			'stem',
+			...g.stages.flatMap((s) => [s.id, ...s.blocks.map((b) => b.id)]),
+			'head'
+		]);
 	});
 });

@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { buildGraph, presetSpec, PRESET_NAMES, type BlockGraph } from '../../src/lib/arch';
 import {
-	allGroupIds,
-	ancestorsOf,
+	buildGraph,
+	groupIds,
+	groupsHolding,
+	presetSpec,
+	PRESET_NAMES,
+	type BlockGraph
+} from '../../src/lib/arch';
+import {
 	defaultExpanded,
 	itemsIn,
 	layoutDiagram,
@@ -98,7 +103,7 @@ describe('layoutDiagram', () => {
 			'head'
 		]);
 		checkInvariants(g, collapsed);
-		const all = layoutDiagram(g, new Set(allGroupIds(g)));
+		const all = layoutDiagram(g, new Set(groupIds(g, true)));
 		expect(all.boxes.length).toBe(g.nodes.length);
 		expect(all.frames.length).toBe(2 + 4 + 8);
 		checkInvariants(g, all);
@@ -142,7 +147,7 @@ describe('layoutDiagram', () => {
 	it('plain nets have no shortcut edges', () => {
 		const spec = { ...presetSpec('resnet34')!, residual: false };
 		const g = buildGraph(spec);
-		const l = layoutDiagram(g, new Set(allGroupIds(g)));
+		const l = layoutDiagram(g, new Set(groupIds(g, true)));
 		expect(l.edges.every((e) => e.kind === 'main')).toBe(true);
 		expect(l.boxes.some((b) => b.op === 'add')).toBe(false);
 		checkInvariants(g, l);
@@ -163,7 +168,7 @@ describe('layoutDiagram', () => {
 	it('columns mode keeps every invariant and puts each stage in its own column', () => {
 		for (const name of ['resnet50', 'resnet20', 'resnext50_32x4d']) {
 			const g = graphOf(name);
-			for (const exp of [new Set<string>(), defaultExpanded(g), new Set(allGroupIds(g))]) {
+			for (const exp of [new Set<string>(), defaultExpanded(g), new Set(groupIds(g, true))]) {
 				const l = layoutDiagram(g, exp, { columns: true });
 				checkInvariants(g, l);
 				const stageLeft = g.stages.map((st) => {
@@ -186,7 +191,7 @@ describe('layoutDiagram', () => {
 		const g = graphOf('resnet1202');
 		expect(defaultExpanded(g).size).toBe(0);
 		expect(defaultExpanded(graphOf('resnet152')).size).toBe(4);
-		const l = layoutDiagram(g, new Set(allGroupIds(g)), { columns: true });
+		const l = layoutDiagram(g, new Set(groupIds(g, true)), { columns: true });
 		expect(l.boxes.length).toBe(g.nodes.length);
 		// Paper §4.2: 6n+2 layers with n = 200 → 1202 weighted layers (1201 convs + fc).
 		expect(
@@ -194,22 +199,22 @@ describe('layoutDiagram', () => {
 		).toBe(1202);
 	});
 
-	it('ancestorsOf opens the groups hiding a node', () => {
+	it('groupsHolding opens the groups hiding a node', () => {
 		const g = graphOf('resnet50');
-		expect(ancestorsOf(g, 'layer3.4.conv2')).toEqual(['layer3', 'layer3.4']);
-		expect(ancestorsOf(g, 'maxpool')).toEqual(['stem']);
-		expect(ancestorsOf(g, 'fc')).toEqual(['head']);
-		expect(ancestorsOf(g, 'layer2.1')).toEqual(['layer2']);
+		expect(groupsHolding(g, 'layer3.4.conv2')).toEqual(['layer3', 'layer3.4']);
+		expect(groupsHolding(g, 'maxpool')).toEqual(['stem']);
+		expect(groupsHolding(g, 'fc')).toEqual(['head']);
+		expect(groupsHolding(g, 'layer2.1')).toEqual(['layer2']);
 		const closed = layoutDiagram(g, new Set());
 		expect(visibleOwner(closed, g, 'layer3.4.conv2')).toBe('layer3');
-		const open = layoutDiagram(g, new Set(ancestorsOf(g, 'layer3.4.conv2')));
+		const open = layoutDiagram(g, new Set(groupsHolding(g, 'layer3.4.conv2')));
 		expect(visibleOwner(open, g, 'layer3.4.conv2')).toBe('layer3.4.conv2');
 		expect(open.byId.get('layer3.4.conv2')!.kind).toBe('node');
 	});
 
 	it('itemsIn returns only what meets the rectangle', () => {
 		const g = graphOf('resnet1202');
-		const l = layoutDiagram(g, new Set(allGroupIds(g)));
+		const l = layoutDiagram(g, new Set(groupIds(g, true)));
 		const some = itemsIn(l, { x0: 0, y0: 1000, x1: 400, y1: 1600 });
 		expect(some.boxes.length).toBeGreaterThan(3);
 		expect(some.boxes.length).toBeLessThan(40);

@@ -3,6 +3,7 @@
  * params, MACs, FLOPs, activation bytes and output shapes, and the difference (b − a).
  * Reads the numbers the graphs carry; computes nothing but sums of differences.
  */
+import { stageId } from './ids';
 import type { BlockGraph } from './graph';
 import type { Shape, Totals } from './metrics';
 import { canonicalSpec, type ArchSpec } from './spec';
@@ -41,7 +42,7 @@ export function compareGraphs(a: BlockGraph, b: BlockGraph): SectionComparison[]
 	const sa = sections(a);
 	const sb = sections(b);
 	const stageCount = Math.max(a.stages.length, b.stages.length);
-	const ids = ['stem', ...Array.from({ length: stageCount }, (_, i) => `layer${i + 1}`), 'head', 'total'];
+	const ids = ['stem', ...Array.from({ length: stageCount }, (_, i) => stageId(i)), 'head', 'total'];
 	return ids.map((id) => {
 		const x = sa.get(id) ?? null;
 		const y = sb.get(id) ?? null;

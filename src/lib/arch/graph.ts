@@ -2,6 +2,7 @@
  * ArchSpec → BlockGraph: typed nodes with shapes, counts and receptive fields, named by
  * torchvision's module paths (DESIGN §3.2), grouped stem / stages / blocks / head.
  */
+import { blockId, stageId } from './ids';
 import {
 	batchNormMetrics,
 	convMetrics,
@@ -306,7 +307,7 @@ export function buildGraph(spec: ArchSpec): BlockGraph {
 		const blocks: BlockGroup[] = [];
 		for (let bi = 0; bi < st.blocks; bi++) {
 			errorPath = `stages[${si}]`;
-			const id = `layer${si + 1}.${bi}`;
+			const id = blockId(si, bi);
 			const stride = bi === 0 ? st.stride : 1;
 			const main: Place = { section: 'stage', stage: si, block: id, path: 'main' };
 			const side: Place = { ...main, path: 'shortcut' };
@@ -367,7 +368,7 @@ export function buildGraph(spec: ArchSpec): BlockGraph {
 			});
 		}
 		return {
-			id: `layer${si + 1}`,
+			id: stageId(si),
 			index: si,
 			blocks,
 			inShape: blocks[0].inShape,

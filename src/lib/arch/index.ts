@@ -7,4 +7,5 @@ export * from './summary';
 export * from './units';
 export * from './url';
 export * from './compare';
+export * from './ids';
 export * from './table';

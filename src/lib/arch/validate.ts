@@ -1,3 +1,4 @@
+import { blockId, stageId } from './ids';
 import {
 	BLOCK_KINDS,
 	HEAD_POOLS,
@@ -156,25 +157,25 @@ export function specFieldErrors(x: unknown): SpecError[] {
 			if (out > LIMITS.channels)
 				err(
 					`${path}.width`,
-					`layer${i + 1} would have ${out} output channels (width × expansion); at most ${LIMITS.channels}`
+					`${stageId(i)} would have ${out} output channels (width × expansion); at most ${LIMITS.channels}`
 				);
 			if (block === 'bottleneck' && groups !== undefined && widthPerGroup !== undefined) {
 				const inner = bottleneckInnerWidth({ groups, widthPerGroup }, width);
 				if (inner < 1)
 					err(
 						`${path}.width`,
-						`layer${i + 1}: inner width floor(${width} × ${widthPerGroup} / 64) × ${groups} is 0`
+						`${stageId(i)}: inner width floor(${width} × ${widthPerGroup} / 64) × ${groups} is 0`
 					);
 				else if (inner > LIMITS.channels)
 					err(
 						`${path}.width`,
-						`layer${i + 1}: inner width ${inner} is more than ${LIMITS.channels} channels`
+						`${stageId(i)}: inner width ${inner} is more than ${LIMITS.channels} channels`
 					);
 			}
 			if (shortcut === 'A' && x.residual !== false && inChannels !== undefined && out < inChannels)
 				err(
 					`${path}.width`,
-					`layer${i + 1}.0: option A pads the shortcut with zero channels, but ${inChannels} channels would shrink to ${out}; use option B or C`
+					`${blockId(i, 0)}: option A pads the shortcut with zero channels, but ${inChannels} channels would shrink to ${out}; use option B or C`
 				);
 			inChannels = out;
 		});

@@ -67,16 +67,3 @@ export function layerRows(g: BlockGraph, expanded: ReadonlySet<string>, sort: So
 	for (const id of g.head.nodeIds) node(id, 0);
 	return rows;
 }
-
-/** The stage and block that hold `id` (a node, block or stage id), to expand so that it shows. */
-export function ancestors(g: BlockGraph, id: string): string[] {
-	const n = g.byId.get(id);
-	if (n) return n.stage === null ? [] : [`layer${n.stage + 1}`, ...(n.block ? [n.block] : [])];
-	const m = /^(layer\d+)\.\d+$/.exec(id);
-	return m ? [m[1]] : [];
-}
-
-/** Every stage and block id of a graph (for "expand all"). */
-export function allGroupIds(g: BlockGraph): string[] {
-	return g.stages.flatMap((s) => [s.id, ...s.blocks.map((b) => b.id)]);
-}

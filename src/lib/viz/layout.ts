@@ -22,6 +22,7 @@ import type {
 	ShortcutKind,
 	StageGroup
 } from '../arch';
+import { groupsHolding } from '../arch/ids';
 
 export type BoxKind = 'node' | 'block' | 'stage' | 'section';
 export type EdgeKind = 'main' | 'identity' | 'projection' | 'zeropad';
@@ -132,46 +133,17 @@ const LABEL_DX = 9;
 const JOIN_DY = 10;
 const CORNER = 8;
 
-export function stageId(i: number): string {
-	return `layer${i + 1}`;
-}
-
-/** Group ids that can be expanded: stem, stages, blocks, head. */
-export function allGroupIds(graph: BlockGraph): string[] {
-	const ids = ['stem'];
-	for (const st of graph.stages) {
-		ids.push(st.id);
-		for (const b of st.blocks) ids.push(b.id);
-	}
-	ids.push('head');
-	return ids;
-}
-
 /** Blocks visible for small and mid-size nets (up to resnet152's 50 blocks); big nets start collapsed. */
 export function defaultExpanded(graph: BlockGraph): Set<string> {
 	const blocks = graph.stages.reduce((n, st) => n + st.blocks.length, 0);
 	return new Set(blocks <= 64 ? graph.stages.map((st) => st.id) : []);
 }
 
-/** The groups to open so that `id` (a node or group id) has a box of its own. */
-export function ancestorsOf(graph: BlockGraph, id: string): string[] {
-	const node = graph.byId.get(id);
-	if (node) {
-		if (node.section === 'stem') return ['stem'];
-		if (node.section === 'head') return ['head'];
-		if (node.block !== null && node.stage !== null) return [stageId(node.stage), node.block];
-		return [];
-	}
-	const m = /^layer(\d+)\.\d+$/.exec(id);
-	if (m) return [`layer${m[1]}`];
-	return [];
-}
-
 /** The id of the box that shows `id`: its own, or that of the collapsed group holding it; null if none. */
 export function visibleOwner(layout: DiagramLayout, graph: BlockGraph, id: string): string | null {
 	const own = layout.byId.get(id);
 	if (own && !('headerH' in own)) return id;
-	for (const a of ancestorsOf(graph, id)) {
+	for (const a of groupsHolding(graph, id)) {
 		const item = layout.byId.get(a);
 		if (item && !('headerH' in item)) return a;
 	}
