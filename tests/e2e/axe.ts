@@ -15,16 +15,19 @@ export interface AxeViolation {
 	nodes: { target: string[]; html: string }[];
 }
 
-/** Runs axe on the page; returns its violations (empty when the page passes). */
-export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+/**
+ * Runs axe on the page, or only inside the element `within` selects (axe then skips its
+ * page-level rules such as landmark-one-main); returns its violations (empty when it passes).
+ */
+export async function axeViolations(page: Page, within?: string): Promise<AxeViolation[]> {
 	await page.addScriptTag({ content: axeSource });
-	return page.evaluate(async () => {
+	return page.evaluate(async (within) => {
 		const axe = (
 			window as unknown as {
 				axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: AxeViolation[] }> };
 			}
 		).axe;
-		const r = await axe.run(document, {
+		const r = await axe.run(within ? { include: [within] } : document, {
 			runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }
 		});
 		return r.violations.map((v) => ({
@@ -33,7 +36,7 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
 			help: v.help,
 			nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target, html: n.html.slice(0, 200) }))
 		}));
-	});
+	}, within);
 }
 
 /** One line per violation, for a readable assertion message. */

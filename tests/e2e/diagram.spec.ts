@@ -52,14 +52,60 @@ test('click selects; a node selected from outside is opened and brought into vie
 	expect(b.y + b.height).toBeLessThanOrEqual(view.y + view.height);
 });
 
-test('keyboard: Enter selects, Enter on a toggle opens', async ({ page }) => {
+/** Whether the element lies wholly inside the diagram's drawing area. */
+async function inView(page: Page, id: string) {
+	const view = (await diagram(page).boundingBox())!;
+	const b = (await box(page, id).boundingBox())!;
+	return (
+		b.x >= view.x - 0.5 &&
+		b.y >= view.y - 0.5 &&
+		b.x + b.width <= view.x + view.width + 0.5 &&
+		b.y + b.height <= view.y + view.height + 0.5
+	);
+}
+
+for (const size of [
+	{ width: 390, height: 844 },
+	{ width: 1440, height: 900 }
+]) {
+	test(`an opened block is brought into view with its shortcut column and its − (${size.width}px)`, async ({
+		page
+	}) => {
+		await page.setViewportSize(size);
+		await page.goto('/?preset=resnet50');
+		await diagram(page).scrollIntoViewIfNeeded();
+		// torchvision resnet50: the first block of each stage has a projection (downsample.0 conv, .1 BN).
+		await diagram(page).locator('[data-toggle="layer1.0"]').click();
+		await expect(box(page, 'layer1.0.downsample.0')).toHaveCount(1);
+		await page.waitForTimeout(500); // the pan is animated
+		for (const id of ['layer1.0', 'layer1.0.downsample.0', 'layer1.0.downsample.1'])
+			expect(await inView(page, id), id).toBe(true);
+		expect(await diagram(page).locator('[data-toggle="layer1.0"]').boundingBox()).not.toBeNull();
+		const minus = (await diagram(page).locator('[data-toggle="layer1.0"]').boundingBox())!;
+		const view = (await diagram(page).boundingBox())!;
+		expect(minus.x + minus.width).toBeLessThanOrEqual(view.x + view.width);
+
+		// The keyboard: → on a closed block opens it, and it is shown the same way.
+		await box(page, 'layer2.0').focus();
+		await page.keyboard.press('ArrowRight');
+		await expect(box(page, 'layer2.0.downsample.1')).toHaveCount(1);
+		await page.waitForTimeout(500);
+		for (const id of ['layer2.0', 'layer2.0.downsample.0', 'layer2.0.downsample.1'])
+			expect(await inView(page, id), id).toBe(true);
+	});
+}
+
+test('a bad link on /diagram says what is wrong and shows resnet50', async ({ page }) => {
+	await page.goto('/diagram?preset=nope');
+	const alert = page.getByTestId('load-error');
+	await expect(alert).toBeVisible();
+	await expect(alert).toContainText('"nope"');
+	await expect(alert).toContainText('resnet50');
+	await expect(diagram(page)).toHaveAttribute('aria-label', /resnet50/);
+	// A good link shows no error and the net it names (paper Table 1: resnet18 has 2+2+2+2 blocks).
 	await page.goto('/diagram?preset=resnet18');
-	await box(page, 'layer1.1').focus();
-	await page.keyboard.press('Enter');
-	await expect(box(page, 'layer1.1')).toHaveAttribute('data-selected', 'true');
-	await page.keyboard.press('Tab'); // to the block's toggle
-	await page.keyboard.press('Enter');
-	await expect(box(page, 'layer1.1.conv2')).toHaveCount(1);
+	await expect(diagram(page).locator('[data-kind="block"]')).toHaveCount(8);
+	await expect(page.getByTestId('load-error')).toHaveCount(0);
 });
 
 test('SVG export is a standalone SVG with the shape labels', async ({ page }) => {
