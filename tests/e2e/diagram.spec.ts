@@ -108,6 +108,49 @@ test('a bad link on /diagram says what is wrong and shows resnet50', async ({ pa
 	await expect(page.getByTestId('load-error')).toHaveCount(0);
 });
 
+for (const size of [
+	{ width: 390, height: 844 },
+	{ width: 1440, height: 900 }
+]) {
+	test(`the legend does not cover the drawing (${size.width}px)`, async ({ page }) => {
+		await page.setViewportSize(size);
+		for (const url of ['/?preset=resnet50', '/diagram?preset=resnet50']) {
+			await page.goto(url);
+			const legend = page.getByTestId('diagram-legend');
+			await expect(legend).toBeVisible();
+			const l = (await legend.boundingBox())!;
+			const d = (await diagram(page).boundingBox())!;
+			// Apart (touching edges allowed: the svg's height is whole pixels).
+			const apart =
+				l.y >= d.y + d.height - 1 ||
+				l.y + l.height <= d.y + 1 ||
+				l.x >= d.x + d.width - 1 ||
+				l.x + l.width <= d.x + 1;
+			expect(apart, `${url}: legend ${JSON.stringify(l)} over diagram ${JSON.stringify(d)}`).toBe(true);
+		}
+	});
+}
+
+test('legend ticks never run together (resnet1202 by receptive field, every colouring)', async ({ page }) => {
+	await page.setViewportSize({ width: 390, height: 844 });
+	for (const preset of ['resnet1202', 'resnet50', 'fashion-resnet']) {
+		await page.goto(`/diagram?preset=${preset}`);
+		for (const by of ['receptiveField', 'params', 'macs', 'activationBytes']) {
+			await page.getByTestId('diagram-colour-by').selectOption(by);
+			const ticks = page.getByTestId('diagram-legend').locator('.ticks span');
+			const n = await ticks.count();
+			expect(n).toBeGreaterThanOrEqual(2);
+			const boxes = [];
+			for (let i = 0; i < n; i++) boxes.push((await ticks.nth(i).boundingBox())!);
+			boxes.sort((a, b) => a.x - b.x);
+			for (let i = 1; i < n; i++)
+				expect(boxes[i].x, `${preset} ${by}: tick ${i} overlaps tick ${i - 1}`).toBeGreaterThanOrEqual(
+					boxes[i - 1].x + boxes[i - 1].width + 2
+				);
+		}
+	}
+});
+
 test('SVG export is a standalone SVG with the shape labels', async ({ page }) => {
 	await page.goto('/diagram?preset=resnet50');
 	const [download] = await Promise.all([

@@ -15,7 +15,7 @@ import {
 	type DiagramLayout
 } from '../../src/lib/viz/layout';
 import { nodeFormulas, formulaText } from '../../src/lib/viz/formula';
-import { colourScale } from '../../src/lib/viz/colour';
+import { COLOUR_BY, colourScale, fitTicks, formatTick } from '../../src/lib/viz/colour';
 
 const graphOf = (name: string): BlockGraph => buildGraph(presetSpec(name)!);
 
@@ -251,5 +251,31 @@ describe('colourScale', () => {
 		expect(s.log).toBe(true);
 		expect(s.fill(10)).not.toBe(s.fill(100000));
 		expect(s.hasZero).toBe(true);
+	});
+});
+
+describe('fitTicks', () => {
+	it('thins the legend ticks until no two labels touch, keeping at least the two ends', () => {
+		// Issue 10, defect #7: resnet1202 by receptive field wrote "10002000300040005000" on 150 px.
+		const charPx = 6.5;
+		for (const name of PRESET_NAMES) {
+			const g = graphOf(name);
+			for (const exp of [new Set<string>(), defaultExpanded(g)]) {
+				const boxes = layoutDiagram(g, exp).boxes;
+				for (const { value: by } of COLOUR_BY) {
+					const s = colourScale(boxes, by);
+					const ts = fitTicks(s, 150, charPx);
+					expect(ts.length, `${name} ${by}`).toBeGreaterThanOrEqual(2);
+					for (let i = 1; i < ts.length; i++) {
+						const room = (s.position(ts[i]) - s.position(ts[i - 1])) * 150;
+						const need = ((formatTick(ts[i], by).length + formatTick(ts[i - 1], by).length) * charPx) / 2;
+						expect(room, `${name} ${by} ${ts.join(',')}`).toBeGreaterThanOrEqual(need);
+					}
+				}
+			}
+		}
+		const g = graphOf('resnet1202');
+		const rf = colourScale(layoutDiagram(g, new Set()).boxes, 'receptiveField');
+		expect(fitTicks(rf, 150, charPx).length).toBeLessThan(rf.ticks.length);
 	});
 });

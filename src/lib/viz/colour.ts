@@ -118,6 +118,28 @@ export function colourScale(items: readonly Colourable[], by: ColourBy): ColourS
 	};
 }
 
+/**
+ * The scale's ticks that a legend `widthPx` wide can label without two labels touching: every
+ * tick if they fit, else every second, third… (counted from the first). Labels are centred on
+ * their tick; `charPx` is the width of one character of the legend's font (a generous estimate),
+ * `gapPx` the least room between two labels. Always at least two ticks (the ends of the ramp).
+ */
+export function fitTicks(scale: ColourScale, widthPx: number, charPx: number, gapPx = 6): number[] {
+	const all = scale.ticks;
+	const half = (t: number) => (formatTick(t, scale.by).length * charPx) / 2;
+	const fits = (ts: number[]) =>
+		ts.every(
+			(t, i) =>
+				i === 0 ||
+				(scale.position(t) - scale.position(ts[i - 1])) * widthPx >= half(ts[i - 1]) + half(t) + gapPx
+		);
+	for (let step = 1; step < all.length; step++) {
+		const ts = all.filter((_, i) => i % step === 0);
+		if (ts.length >= 2 && fits(ts)) return ts;
+	}
+	return [scale.domain[0], scale.domain[1]];
+}
+
 /** Whether text on this fill should be dark (light fill) or light (dark fill). */
 export function darkTextOn(fill: string): boolean {
 	return lab(fill).l > 62;

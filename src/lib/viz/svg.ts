@@ -4,7 +4,15 @@
  * so that it renders the same in any viewer. Pure: a string from the layout.
  */
 import { boxText, EDGE_PX, FONT, frameText, LABEL_PX, SUB_PX } from './boxtext';
-import { metricValue, shortMetric, formatTick, darkTextOn, COLOUR_BY, type ColourScale } from './colour';
+import {
+	metricValue,
+	shortMetric,
+	fitTicks,
+	formatTick,
+	darkTextOn,
+	COLOUR_BY,
+	type ColourScale
+} from './colour';
 import type { DiagramLayout, EdgeKind } from './layout';
 
 /** The diagram's colours (the CSS variables of the live diagram, resolved). */
@@ -100,7 +108,8 @@ export function diagramSvg(
 	);
 	const rw = 180;
 	out.push(`<rect x="0" y="38" width="${rw}" height="8" rx="2" fill="url(#ramp)"/>`);
-	for (const t of scale.ticks) {
+	// 9.5 px digits ≈ 6.2 px.
+	for (const t of fitTicks(scale, rw, 6.2)) {
 		const x = n(scale.position(t) * rw);
 		out.push(
 			`<text x="${x}" y="56" font-size="9.5" text-anchor="middle" fill="${p.muted}">${esc(formatTick(t, scale.by))}</text>`
