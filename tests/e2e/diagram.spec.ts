@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
+import { PALETTES } from '../../src/lib/viz/palette';
 
 // Reference numbers: torchvision resnet50 (He et al. 2015, Table 1; torchvision.models.resnet50):
 // stages of 3, 4, 6, 3 bottleneck blocks; layer1.0.conv2 is a 3×3 conv 64→64 on 56×56
@@ -173,6 +174,30 @@ test('SVG export is a standalone SVG with the shape labels', async ({ page }) =>
 	expect(parsed.styleSheets).toBe(0);
 	for (const shape of ['3×224×224', '64×56×56', '256×56×56', '512×28×28', '1024×14×14', '2048×7×7'])
 		expect(parsed.texts).toContain(shape);
+});
+
+test('one palette: the system scheme picks light or dark, on screen and in the SVG export', async ({
+	page
+}) => {
+	const rgb = (hex: string) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
+	for (const scheme of ['light', 'dark'] as const) {
+		await page.emulateMedia({ colorScheme: scheme });
+		await page.goto('/diagram?preset=resnet18');
+		const p = PALETTES[scheme];
+		const root = page.getByTestId('diagram-root');
+		await expect(root).toHaveCSS('background-color', rgb(p.bg));
+		await expect(diagram(page).locator('.edge.identity path.line').first()).toHaveCSS(
+			'stroke',
+			rgb(p.identity)
+		);
+		const [download] = await Promise.all([
+			page.waitForEvent('download'),
+			page.getByTestId('export-svg').click()
+		]);
+		const text = await readFile((await download.path())!, 'utf8');
+		expect(text).toContain(`<rect width="100%" height="100%" fill="${p.bg}"/>`);
+		expect(text).toContain(`stroke="${p.identity}"`);
+	}
 });
 
 test('PNG export downloads a PNG', async ({ page }) => {

@@ -14,55 +14,7 @@ import {
 	type ColourScale
 } from './colour';
 import type { DiagramLayout, EdgeKind } from './layout';
-
-/** The diagram's colours (the CSS variables of the live diagram, resolved). */
-export interface Palette {
-	bg: string;
-	text: string;
-	muted: string;
-	box: string;
-	boxStroke: string;
-	frame: string;
-	frameStroke: string;
-	header: string;
-	edge: string;
-	identity: string;
-	projection: string;
-	zeropad: string;
-	accent: string;
-}
-
-export const LIGHT: Palette = {
-	bg: '#ffffff',
-	text: '#1b1f24',
-	muted: '#5b6470',
-	box: '#f3f4f6',
-	boxStroke: '#9aa3ad',
-	frame: '#f8fafc',
-	frameStroke: '#c9d0d8',
-	header: '#e7ebf0',
-	edge: '#57606a',
-	identity: '#2f7d32',
-	projection: '#b3541e',
-	zeropad: '#7b3fb0',
-	accent: '#d6336c'
-};
-
-export const DARK: Palette = {
-	bg: '#14171c',
-	text: '#e6e9ee',
-	muted: '#9aa4b1',
-	box: '#222831',
-	boxStroke: '#566170',
-	frame: '#191d23',
-	frameStroke: '#39424e',
-	header: '#262d36',
-	edge: '#a4adb8',
-	identity: '#66bb6a',
-	projection: '#f0883e',
-	zeropad: '#c297ff',
-	accent: '#ff6b9d'
-};
+import type { Palette } from './palette';
 
 export const edgeColour = (p: Palette, kind: EdgeKind): string =>
 	kind === 'main'
@@ -175,8 +127,8 @@ export function diagramSvg(
 		const v = metricValue(b, scale.by);
 		const fill = scale.fill(v);
 		const dark = fill ? darkTextOn(fill) : null;
-		const tc = fill ? (dark ? '#111418' : '#f7f9fb') : p.text;
-		const mc = fill ? (dark ? '#2b3138' : '#dfe5ec') : p.muted;
+		const tc = fill ? (dark ? p.inkOnLight : p.inkOnDark) : p.text;
+		const mc = fill ? (dark ? p.mutedOnLight : p.mutedOnDark) : p.muted;
 		const t = boxText(b, shortMetric(v, scale.by));
 		if (b.kind === 'stage')
 			out.push(
