@@ -215,27 +215,89 @@ function round(points: [number, number][], r = CORNER): string {
 	return d;
 }
 
+/**
+ * Lays out the diagram in four phases: plan the columns (`columnPlan`), place each column top
+ * down at x = 0 (`Builder.column`: sections, stages, blocks, layers and their edges), shift the
+ * columns side by side (`shiftColumns`), join them (`connectColumns`), and finish the edges'
+ * paths and bounding boxes (`finish`).
+ */
 export function layoutDiagram(
 	graph: BlockGraph,
 	expanded: ReadonlySet<string>,
 	options: LayoutOptions = {}
 ): DiagramLayout {
-	const spec = graph.spec;
-	const boxes: DiagramBox[] = [];
-	const frames: DiagramFrame[] = [];
-	const edges: DiagramEdge[] = [];
-	const node = (id: string) => graph.byId.get(id)!;
-	const lastRf = (ids: readonly string[]) => node(ids[ids.length - 1]).receptiveField;
+	const b = new Builder(graph, expanded);
+	const plan = columnPlan(graph, options.columns ?? false);
+	// Side by side, the columns leave room above for the connectors coming over the gutters.
+	const top = plan.length > 1 ? TOP : MARGIN;
+	const cols = plan.map((items) => b.column(items, top));
+	shiftColumns(b, cols);
+	const height = connectColumns(b, cols);
+	return finish(b, cols[cols.length - 1].right + MARGIN, height);
+}
 
+/** What goes down a column, top to bottom. */
+type Item = { kind: 'input' } | { kind: 'section'; id: 'stem' | 'head' } | { kind: 'stage'; st: StageGroup };
+
+/** One column of everything; in columns mode one per stage, input and stem above the first, head below the last. */
+function columnPlan(graph: BlockGraph, columns: boolean): Item[][] {
+	const items: Item[] = [
+		{ kind: 'input' },
+		{ kind: 'section', id: 'stem' },
+		...graph.stages.map((st): Item => ({ kind: 'stage', st })),
+		{ kind: 'section', id: 'head' }
+	];
+	if (!columns || graph.stages.length <= 1) return [items];
+	const out: Item[][] = graph.stages.map((st) => [{ kind: 'stage', st }]);
+	out[0].unshift(items[0], items[1]);
+	out[out.length - 1].push(items[items.length - 1]);
+	return out;
+}
+
+/** A placed column: where its items start in the builder's lists, its extent, its ends. */
+interface Col {
+	boxStart: number;
+	frameStart: number;
+	edgeStart: number;
+	left: number;
+	right: number;
+	bottom: number;
+	first: DiagramBox | null;
+	last: DiagramBox | null;
+}
+
+type Extent = { bottom: number; right: number };
+
+/**
+ * Places boxes, frames and edges one column at a time, centred on x = 0. Edges on the main line
+ * run from the box placed last (`prev`) to the next one; open groups nest through `parent`.
+ */
+class Builder {
+	readonly boxes: DiagramBox[] = [];
+	readonly frames: DiagramFrame[] = [];
+	readonly edges: DiagramEdge[] = [];
 	/** The box whose output feeds the next box placed on the main line. */
-	let prev: DiagramBox | null = null;
+	private prev: DiagramBox | null = null;
 	/** Set at the top of a new column: the column connector is drawn separately. */
-	let newColumn = false;
-	let parent: string | null = null;
-	let depth = 0;
-	let seq = 0;
+	private newColumn = false;
+	private parent: string | null = null;
+	private depth = 0;
+	private seq = 0;
 
-	function edge(
+	constructor(
+		readonly graph: BlockGraph,
+		readonly expanded: ReadonlySet<string>
+	) {}
+
+	private node(id: string): GraphNode {
+		return this.graph.byId.get(id)!;
+	}
+
+	private lastRf(ids: readonly string[]): number {
+		return this.node(ids[ids.length - 1]).receptiveField;
+	}
+
+	edge(
 		from: DiagramBox,
 		to: DiagramBox,
 		kind: EdgeKind,
@@ -244,7 +306,7 @@ export function layoutDiagram(
 		label: { x: number; y: number } | null,
 		extra: Partial<Pick<DiagramEdge, 'join' | 'badge'>> = {}
 	) {
-		edges.push({
+		this.edges.push({
 			id: `${from.id}->${to.id}${kind === 'main' ? '' : `:${kind}`}`,
 			from: from.id,
 			to: to.id,
@@ -260,11 +322,12 @@ export function layoutDiagram(
 	}
 
 	/** Main-line edge from `prev` into `b` (same column: straight down). */
-	function connect(b: DiagramBox) {
-		if (prev && !newColumn) {
+	private connect(b: DiagramBox) {
+		const prev = this.prev;
+		if (prev && !this.newColumn) {
 			const x = cx(prev);
 			const y0 = prev.y + prev.h;
-			edge(
+			this.edge(
 				prev,
 				b,
 				'main',
@@ -276,24 +339,24 @@ export function layoutDiagram(
 				{ x: x - LABEL_DX, y: y0 + LABEL_DY }
 			);
 		}
-		prev = b;
-		newColumn = false;
+		this.prev = b;
+		this.newColumn = false;
 	}
 
-	function box(
+	private box(
 		x: number,
 		y: number,
 		w: number,
 		h: number,
 		fields: Omit<DiagramBox, 'x' | 'y' | 'w' | 'h' | 'parent' | 'depth' | 'seq'>
 	): DiagramBox {
-		const b: DiagramBox = { x, y, w, h, parent, depth, seq: seq++, ...fields };
-		boxes.push(b);
+		const b: DiagramBox = { x, y, w, h, parent: this.parent, depth: this.depth, seq: this.seq++, ...fields };
+		this.boxes.push(b);
 		return b;
 	}
 
-	function nodeBox(n: GraphNode, x: number, y: number, w = W): DiagramBox {
-		return box(x, y, w, NODE_H, {
+	private nodeBox(n: GraphNode, x: number, y: number, w = W): DiagramBox {
+		return this.box(x, y, w, NODE_H, {
 			id: n.id,
 			kind: 'node',
 			label: nodeLabel(n),
@@ -310,7 +373,37 @@ export function layoutDiagram(
 		});
 	}
 
-	function openFrame(
+	/** A collapsed group's box (a section, block or stage that can be opened), on the main line. */
+	private groupBox(
+		kind: 'section' | 'block' | 'stage',
+		g: { id: string; inShape: Shape; outShape: Shape; totals: Metrics },
+		c: number,
+		y: number,
+		h: number,
+		label: string,
+		sublabel: string,
+		nodeIds: readonly string[],
+		extra: { shortcut: ShortcutKind | null; count: number }
+	): DiagramBox {
+		const b = this.box(c - W / 2, y, W, h, {
+			id: g.id,
+			kind,
+			label,
+			sublabel,
+			inShape: g.inShape,
+			outShape: g.outShape,
+			metrics: g.totals,
+			receptiveField: this.lastRf(nodeIds),
+			nodeIds,
+			expandable: true,
+			op: null,
+			...extra
+		});
+		this.connect(b);
+		return b;
+	}
+
+	private openFrame(
 		group: { id: string; inShape: Shape; outShape: Shape; totals: Metrics },
 		kind: DiagramFrame['kind'],
 		x: number,
@@ -333,40 +426,77 @@ export function layoutDiagram(
 			inShape: group.inShape,
 			outShape: group.outShape,
 			metrics: group.totals,
-			receptiveField: lastRf(nodeIds),
+			receptiveField: this.lastRf(nodeIds),
 			nodeIds,
-			parent,
-			depth,
-			seq: seq++
+			parent: this.parent,
+			depth: this.depth,
+			seq: this.seq++
 		};
-		frames.push(f);
-		parent = f.id;
-		depth++;
+		this.frames.push(f);
+		this.parent = f.id;
+		this.depth++;
 		return f;
 	}
 
-	function closeFrame(f: DiagramFrame, right: number, bottom: number) {
+	private closeFrame(f: DiagramFrame, right: number, bottom: number) {
 		f.w = right - f.x;
 		f.h = bottom - f.y;
-		parent = f.parent;
-		depth--;
+		this.parent = f.parent;
+		this.depth--;
 	}
 
-	/** Layers one under the other; returns the bottom. */
-	function sequence(ids: readonly string[], x0: number, y: number): number {
+	/** Layers one under the other on the main line; returns the bottom. */
+	private sequence(ids: readonly string[], x0: number, y: number): number {
 		let bottom = y;
 		for (const id of ids) {
-			const b = nodeBox(node(id), x0, y);
-			connect(b);
+			this.connect(this.nodeBox(this.node(id), x0, y));
 			bottom = y + NODE_H;
 			y = bottom + NODE_GAP;
 		}
 		return bottom;
 	}
 
-	// --- sections (stem, head) ---
-	function section(id: 'stem' | 'head', g: SectionGroup, c: number, y: number): number {
-		const label = id;
+	/** Places a column's items at x = 0 from `top` down; returns where they went. */
+	column(items: readonly Item[], top: number): Col {
+		const c: Col = {
+			boxStart: this.boxes.length,
+			frameStart: this.frames.length,
+			edgeStart: this.edges.length,
+			left: -W / 2,
+			right: W / 2,
+			bottom: 0,
+			first: null,
+			last: null
+		};
+		this.newColumn = this.prev !== null;
+		let y = top;
+		for (const it of items) {
+			let bottom: number;
+			if (it.kind === 'input') {
+				this.connect(this.nodeBox(this.node('input'), -W / 2, y));
+				bottom = y + NODE_H;
+			} else if (it.kind === 'section') {
+				bottom = this.section(it.id, 0, y);
+				if (this.expanded.has(it.id)) c.left = Math.min(c.left, -W / 2 - PAD);
+				c.right = Math.max(c.right, W / 2 + PAD);
+			} else {
+				const r = this.stage(it.st, 0, y);
+				bottom = r.bottom;
+				c.right = Math.max(c.right, r.right);
+				if (this.expanded.has(it.st.id)) c.left = Math.min(c.left, -W / 2 - 2 * PAD);
+			}
+			if (c.first === null) c.first = this.boxes[c.boxStart] ?? null;
+			y = bottom + GAP;
+		}
+		c.bottom = y - GAP;
+		c.last = this.prev;
+		return c;
+	}
+
+	/** The stem or the head: one box, or a frame of its layers; returns the bottom. */
+	private section(id: 'stem' | 'head', c: number, y: number): number {
+		const spec = this.graph.spec;
+		const g: SectionGroup = id === 'stem' ? this.graph.stem : this.graph.head;
 		const sublabel =
 			id === 'stem'
 				? spec.stem.kind === 'imagenet'
@@ -374,70 +504,69 @@ export function layoutDiagram(
 					: 'conv 3×3'
 				: `${spec.head.pool === 'avg' ? 'avg pool' : 'flatten'} · fc ${spec.head.classes}`;
 		const group = { id, ...g };
-		if (expanded.has(id)) {
-			const f = openFrame(group, 'section', c - W / 2 - PAD, y, HEADER_BLOCK, label, sublabel, g.nodeIds);
-			const bottom = sequence(g.nodeIds, c - W / 2, y + HEADER_BLOCK + GAP_IN);
-			closeFrame(f, c + W / 2 + PAD, bottom + FRAME_BOTTOM);
+		if (this.expanded.has(id)) {
+			const f = this.openFrame(group, 'section', c - W / 2 - PAD, y, HEADER_BLOCK, id, sublabel, g.nodeIds);
+			const bottom = this.sequence(g.nodeIds, c - W / 2, y + HEADER_BLOCK + GAP_IN);
+			this.closeFrame(f, c + W / 2 + PAD, bottom + FRAME_BOTTOM);
 			return bottom + FRAME_BOTTOM;
 		}
-		const b = box(c - W / 2, y, W, SECTION_H, {
-			id,
-			kind: 'section',
-			label,
-			sublabel,
-			inShape: g.inShape,
-			outShape: g.outShape,
-			metrics: g.totals,
-			receptiveField: lastRf(g.nodeIds),
-			nodeIds: g.nodeIds,
-			expandable: true,
-			op: null,
+		this.groupBox('section', group, c, y, SECTION_H, id, sublabel, g.nodeIds, {
 			shortcut: null,
 			count: g.nodeIds.length
 		});
-		connect(b);
 		return y + SECTION_H;
 	}
 
-	// --- blocks ---
-	function blockSublabel(bl: BlockGroup): string {
-		const stride = bl.index === 0 ? spec.stages[bl.stage].stride : 1;
-		return `${spec.block} · ${bl.inShape[0]}→${bl.outShape[0]}${stride > 1 ? ` /${stride}` : ''}`;
+	/** A stage: one box, or a frame of its blocks. */
+	private stage(st: StageGroup, c: number, y: number): Extent {
+		const spec = this.graph.spec;
+		const stride = spec.stages[st.index].stride;
+		const sublabel = `${st.blocks.length} block${st.blocks.length === 1 ? '' : 's'} · ${st.inShape[0]}→${st.outShape[0]}${
+			stride > 1 ? ` /${stride}` : ''
+		}`;
+		const nodeIds = st.blocks.flatMap((b) => b.nodeIds);
+		if (!this.expanded.has(st.id)) {
+			this.groupBox('stage', st, c, y, STAGE_H, st.id, sublabel, nodeIds, {
+				shortcut: null,
+				count: st.blocks.length
+			});
+			return { bottom: y + STAGE_H, right: c + W / 2 };
+		}
+		const f = this.openFrame(st, 'stage', c - W / 2 - 2 * PAD, y, HEADER_STAGE, st.id, sublabel, nodeIds);
+		let yy = y + HEADER_STAGE + GAP_IN;
+		let right = c + W / 2 + PAD;
+		let bottom = yy;
+		for (const bl of st.blocks) {
+			const r = this.expanded.has(bl.id) ? this.blockFrame(bl, c, yy) : this.block(bl, c, yy);
+			right = Math.max(right, r.right);
+			bottom = r.bottom;
+			yy = bottom + GAP;
+		}
+		this.closeFrame(f, right + PAD, bottom + FRAME_BOTTOM);
+		return { bottom: bottom + FRAME_BOTTOM, right: right + PAD };
 	}
 
-	function block(bl: BlockGroup, c: number, y: number): { bottom: number; right: number } {
-		const producer = prev;
-		if (expanded.has(bl.id)) return blockFrame(bl, c, y, producer);
-		const b = box(c - W / 2, y, W, BLOCK_H, {
-			id: bl.id,
-			kind: 'block',
-			label: bl.id,
-			sublabel: blockSublabel(bl),
-			inShape: bl.inShape,
-			outShape: bl.outShape,
-			metrics: bl.totals,
-			receptiveField: lastRf(bl.nodeIds),
-			nodeIds: bl.nodeIds,
-			expandable: true,
-			op: null,
+	private blockSublabel(bl: BlockGroup): string {
+		const stride = bl.index === 0 ? this.graph.spec.stages[bl.stage].stride : 1;
+		return `${this.graph.spec.block} · ${bl.inShape[0]}→${bl.outShape[0]}${stride > 1 ? ` /${stride}` : ''}`;
+	}
+
+	/** A closed block: one box, its shortcut a lane on its right joining at ⊕ below it. */
+	private block(bl: BlockGroup, c: number, y: number): Extent {
+		const producer = this.prev;
+		const b = this.groupBox('block', bl, c, y, BLOCK_H, bl.id, this.blockSublabel(bl), bl.nodeIds, {
 			shortcut: bl.shortcut,
 			count: bl.nodeIds.length
 		});
-		connect(b);
 		if (bl.shortcut === 'none' || !producer) return { bottom: y + BLOCK_H, right: c + W / 2 };
 		const yb = y - BRANCH;
 		const yj = y + BLOCK_H + JOIN_DY;
-		const kind: EdgeKind = bl.shortcut;
-		const badge =
-			bl.shortcut === 'projection'
-				? { x: c + LANE, y: y + BLOCK_H / 2, text: '1×1' }
-				: bl.shortcut === 'zeropad'
-					? { x: c + LANE, y: y + BLOCK_H / 2, text: 'pad' }
-					: null;
-		edge(
+		const badgeText = bl.shortcut === 'projection' ? '1×1' : bl.shortcut === 'zeropad' ? 'pad' : null;
+		const badge = badgeText ? { x: c + LANE, y: y + BLOCK_H / 2, text: badgeText } : null;
+		this.edge(
 			producer,
 			b,
-			kind,
+			bl.shortcut,
 			[
 				[c, yb],
 				[c + LANE, yb],
@@ -451,224 +580,124 @@ export function layoutDiagram(
 		return { bottom: y + BLOCK_H, right: c + LANE + BADGE_HALF };
 	}
 
-	function blockFrame(
-		bl: BlockGroup,
-		c: number,
-		y: number,
-		producer: DiagramBox | null
-	): { bottom: number; right: number } {
-		const f = openFrame(
+	/** An open block: its main-path layers down the middle, its shortcut on the right. */
+	private blockFrame(bl: BlockGroup, c: number, y: number): Extent {
+		const producer = this.prev;
+		const f = this.openFrame(
 			bl,
 			'block',
 			c - W / 2 - PAD,
 			y,
 			HEADER_BLOCK,
 			bl.id,
-			`${blockSublabel(bl)} · ${SHORTCUT_TEXT[bl.shortcut]}`,
+			`${this.blockSublabel(bl)} · ${SHORTCUT_TEXT[bl.shortcut]}`,
 			bl.nodeIds
 		);
-		const mainIds = bl.nodeIds.filter((id) => node(id).path === 'main');
-		const sideIds = bl.nodeIds.filter((id) => node(id).path === 'shortcut');
 		const top = y + HEADER_BLOCK + GAP_IN;
 		let yy = top;
-		const mainBoxes: DiagramBox[] = [];
-		for (const id of mainIds) {
-			const b = nodeBox(node(id), c - W / 2, yy);
-			connect(b);
-			mainBoxes.push(b);
+		let add: DiagramBox | undefined;
+		for (const id of bl.nodeIds.filter((id) => this.node(id).path === 'main')) {
+			const b = this.nodeBox(this.node(id), c - W / 2, yy);
+			this.connect(b);
+			if (!add && b.op === 'add') add = b;
 			yy += NODE_H + NODE_GAP;
 		}
 		const bottom = yy - NODE_GAP;
-		const add = mainBoxes.find((b) => b.op === 'add');
-		let right = c + W / 2;
-		if (add && producer) {
-			const yb = top - BRANCH;
-			const ya = add.y + add.h / 2;
-			if (sideIds.length === 0) {
-				edge(
-					producer,
-					add,
-					'identity',
-					[
-						[c, yb],
-						[c + LANE, yb],
-						[c + LANE, ya],
-						[c + W / 2, ya]
-					],
-					producer.outShape,
-					null
-				);
-				right = c + LANE + BADGE_HALF;
-			} else {
-				const kind: EdgeKind = bl.shortcut === 'zeropad' ? 'zeropad' : 'projection';
-				const sx = c + W / 2 + SIDE_GAP;
-				const sc = sx + SIDE_W / 2;
-				let sy = top + NODE_H + NODE_GAP;
-				let from: DiagramBox = producer;
-				let first = true;
-				for (const id of sideIds) {
-					const b = nodeBox(node(id), sx, sy, SIDE_W);
-					const pts: [number, number][] = first
-						? [
-								[c, yb],
-								[sc, yb],
-								[sc, sy]
-							]
-						: [
-								[sc, from.y + from.h],
-								[sc, sy]
-							];
-					edge(
-						from,
-						b,
-						kind,
-						pts,
-						from.outShape,
-						first ? null : { x: sc - LABEL_DX, y: from.y + from.h + LABEL_DY }
-					);
-					from = b;
-					first = false;
-					sy += NODE_H + NODE_GAP;
-				}
-				const y0 = from.y + from.h;
-				edge(
-					from,
-					add,
-					kind,
-					[
-						[sc, y0],
-						[sc, ya],
-						[c + W / 2, ya]
-					],
-					from.outShape,
-					{ x: sc - LABEL_DX, y: y0 + LABEL_DY }
-				);
-				right = sx + SIDE_W;
-			}
-		}
-		closeFrame(f, right + PAD, bottom + FRAME_BOTTOM);
+		const right = add && producer ? this.shortcutPath(bl, producer, add, c, top) : c + W / 2;
+		this.closeFrame(f, right + PAD, bottom + FRAME_BOTTOM);
 		return { bottom: bottom + FRAME_BOTTOM, right: right + PAD };
 	}
 
-	// --- stages ---
-	function stage(st: StageGroup, c: number, y: number): { bottom: number; right: number } {
-		const sublabel = `${st.blocks.length} block${st.blocks.length === 1 ? '' : 's'} · ${st.inShape[0]}→${st.outShape[0]}${
-			spec.stages[st.index].stride > 1 ? ` /${spec.stages[st.index].stride}` : ''
-		}`;
-		const nodeIds = st.blocks.flatMap((b) => b.nodeIds);
-		if (expanded.has(st.id)) {
-			const f = openFrame(st, 'stage', c - W / 2 - 2 * PAD, y, HEADER_STAGE, st.id, sublabel, nodeIds);
-			let yy = y + HEADER_STAGE + GAP_IN;
-			let right = c + W / 2 + PAD;
-			let bottom = yy;
-			for (const bl of st.blocks) {
-				const r = block(bl, c, yy);
-				right = Math.max(right, r.right);
-				bottom = r.bottom;
-				yy = bottom + GAP;
-			}
-			closeFrame(f, right + PAD, bottom + FRAME_BOTTOM);
-			return { bottom: bottom + FRAME_BOTTOM, right: right + PAD };
+	/**
+	 * An open block's shortcut from the block's input (`producer`) to its add: a bare identity
+	 * lane, or a side column of its layers (projection conv + BN, or the zero-pad). Returns the
+	 * right edge of what it drew.
+	 */
+	private shortcutPath(
+		bl: BlockGroup,
+		producer: DiagramBox,
+		add: DiagramBox,
+		c: number,
+		top: number
+	): number {
+		const sideIds = bl.nodeIds.filter((id) => this.node(id).path === 'shortcut');
+		const yb = top - BRANCH;
+		const ya = add.y + add.h / 2;
+		if (sideIds.length === 0) {
+			this.edge(
+				producer,
+				add,
+				'identity',
+				[
+					[c, yb],
+					[c + LANE, yb],
+					[c + LANE, ya],
+					[c + W / 2, ya]
+				],
+				producer.outShape,
+				null
+			);
+			return c + LANE + BADGE_HALF;
 		}
-		const b = box(c - W / 2, y, W, STAGE_H, {
-			id: st.id,
-			kind: 'stage',
-			label: st.id,
-			sublabel,
-			inShape: st.inShape,
-			outShape: st.outShape,
-			metrics: st.totals,
-			receptiveField: lastRf(nodeIds),
-			nodeIds,
-			expandable: true,
-			op: null,
-			shortcut: null,
-			count: st.blocks.length
-		});
-		connect(b);
-		return { bottom: y + STAGE_H, right: c + W / 2 };
-	}
-
-	// --- columns ---
-	type Item =
-		{ kind: 'input' } | { kind: 'section'; id: 'stem' | 'head' } | { kind: 'stage'; st: StageGroup };
-	const items: Item[] = [
-		{ kind: 'input' },
-		{ kind: 'section', id: 'stem' },
-		...graph.stages.map((st): Item => ({ kind: 'stage', st })),
-		{ kind: 'section', id: 'head' }
-	];
-	const columns: Item[][] = [];
-	if (options.columns && graph.stages.length > 1) {
-		for (const st of graph.stages) columns.push([{ kind: 'stage', st }]);
-		columns[0].unshift(items[0], items[1]);
-		columns[columns.length - 1].push(items[items.length - 1]);
-	} else columns.push(items);
-
-	interface Col {
-		boxStart: number;
-		frameStart: number;
-		edgeStart: number;
-		left: number;
-		right: number;
-		bottom: number;
-		first: DiagramBox | null;
-		last: DiagramBox | null;
-	}
-	const cols: Col[] = [];
-	for (const col of columns) {
-		const c: Col = {
-			boxStart: boxes.length,
-			frameStart: frames.length,
-			edgeStart: edges.length,
-			left: 0,
-			right: 0,
-			bottom: 0,
-			first: null,
-			last: null
-		};
-		newColumn = prev !== null;
-		let y = columns.length > 1 ? TOP : MARGIN;
-		let right = W / 2;
-		let left = -W / 2;
-		for (const it of col) {
-			let bottom: number;
-			if (it.kind === 'input') {
-				const b = nodeBox(node('input'), -W / 2, y);
-				connect(b);
-				bottom = y + NODE_H;
-			} else if (it.kind === 'section') {
-				bottom = section(it.id, it.id === 'stem' ? graph.stem : graph.head, 0, y);
-				if (expanded.has(it.id)) left = Math.min(left, -W / 2 - PAD);
-				right = Math.max(right, W / 2 + PAD);
-			} else {
-				const r = stage(it.st, 0, y);
-				bottom = r.bottom;
-				right = Math.max(right, r.right);
-				if (expanded.has(it.st.id)) left = Math.min(left, -W / 2 - 2 * PAD);
-			}
-			if (c.first === null) c.first = boxes[c.boxStart] ?? null;
-			y = bottom + GAP;
+		const kind: EdgeKind = bl.shortcut === 'zeropad' ? 'zeropad' : 'projection';
+		const sx = c + W / 2 + SIDE_GAP;
+		const sc = sx + SIDE_W / 2;
+		let sy = top + NODE_H + NODE_GAP;
+		let from: DiagramBox = producer;
+		for (const id of sideIds) {
+			const b = this.nodeBox(this.node(id), sx, sy, SIDE_W);
+			const first = from === producer;
+			const pts: [number, number][] = first
+				? [
+						[c, yb],
+						[sc, yb],
+						[sc, sy]
+					]
+				: [
+						[sc, from.y + from.h],
+						[sc, sy]
+					];
+			this.edge(
+				from,
+				b,
+				kind,
+				pts,
+				from.outShape,
+				first ? null : { x: sc - LABEL_DX, y: from.y + from.h + LABEL_DY }
+			);
+			from = b;
+			sy += NODE_H + NODE_GAP;
 		}
-		c.left = left;
-		c.right = right;
-		c.bottom = y - GAP;
-		c.last = prev;
-		cols.push(c);
+		const y0 = from.y + from.h;
+		this.edge(
+			from,
+			add,
+			kind,
+			[
+				[sc, y0],
+				[sc, ya],
+				[c + W / 2, ya]
+			],
+			from.outShape,
+			{ x: sc - LABEL_DX, y: y0 + LABEL_DY }
+		);
+		return sx + SIDE_W;
 	}
+}
 
-	// Shift columns into place.
+/** Moves each column right of the one before (a gutter between), starting at the margin. */
+function shiftColumns(b: Builder, cols: Col[]) {
 	let x = MARGIN;
 	for (let i = 0; i < cols.length; i++) {
 		const c = cols[i];
 		const dx = x - c.left;
-		const bEnd = i + 1 < cols.length ? cols[i + 1].boxStart : boxes.length;
-		const fEnd = i + 1 < cols.length ? cols[i + 1].frameStart : frames.length;
-		const eEnd = i + 1 < cols.length ? cols[i + 1].edgeStart : edges.length;
-		for (let k = c.boxStart; k < bEnd; k++) boxes[k].x += dx;
-		for (let k = c.frameStart; k < fEnd; k++) frames[k].x += dx;
+		const bEnd = i + 1 < cols.length ? cols[i + 1].boxStart : b.boxes.length;
+		const fEnd = i + 1 < cols.length ? cols[i + 1].frameStart : b.frames.length;
+		const eEnd = i + 1 < cols.length ? cols[i + 1].edgeStart : b.edges.length;
+		for (let k = c.boxStart; k < bEnd; k++) b.boxes[k].x += dx;
+		for (let k = c.frameStart; k < fEnd; k++) b.frames[k].x += dx;
 		for (let k = c.edgeStart; k < eEnd; k++) {
-			const e = edges[k];
+			const e = b.edges[k];
 			for (const p of e.points) p[0] += dx;
 			if (e.label) e.label.x += dx;
 			if (e.join) e.join.x += dx;
@@ -678,37 +707,46 @@ export function layoutDiagram(
 		c.right += dx;
 		x = c.right + COL_GAP;
 	}
+}
+
+/**
+ * Connectors between columns: down below a column, across the gutter, up over the next one and
+ * down into its first box. Returns the height of the whole drawing.
+ */
+function connectColumns(b: Builder, cols: Col[]): number {
 	let height = Math.max(...cols.map((c) => c.bottom)) + MARGIN;
-	// Connectors between columns: down below the column, across the gutter, up over the next one.
 	for (let i = 0; i + 1 < cols.length; i++) {
-		const a = cols[i].last!;
-		const b = cols[i + 1].first!;
-		const ya = Math.max(cols[i].bottom, a.y + a.h) + 22;
+		const from = cols[i].last!;
+		const to = cols[i + 1].first!;
+		const ya = Math.max(cols[i].bottom, from.y + from.h) + 22;
 		const gx = (cols[i].right + cols[i + 1].left) / 2;
 		const yt = TOP - 18;
-		edge(
-			a,
-			b,
+		b.edge(
+			from,
+			to,
 			'main',
 			[
-				[cx(a), a.y + a.h],
-				[cx(a), ya],
+				[cx(from), from.y + from.h],
+				[cx(from), ya],
 				[gx, ya],
 				[gx, yt],
-				[cx(b), yt],
-				[cx(b), b.y]
+				[cx(to), yt],
+				[cx(to), to.y]
 			],
-			a.outShape,
-			{ x: cx(a) - LABEL_DX, y: a.y + a.h + LABEL_DY }
+			from.outShape,
+			{ x: cx(from) - LABEL_DX, y: from.y + from.h + LABEL_DY }
 		);
 		height = Math.max(height, ya + MARGIN);
 	}
-	const width = cols[cols.length - 1].right + MARGIN;
+	return height;
+}
 
+/** Edge paths and bounding boxes, the lookup by id: the finished layout. */
+function finish(b: Builder, width: number, height: number): DiagramLayout {
 	const byId = new Map<string, DiagramBox | DiagramFrame>();
-	for (const f of frames) byId.set(f.id, f);
-	for (const b of boxes) byId.set(b.id, b);
-	for (const e of edges) {
+	for (const f of b.frames) byId.set(f.id, f);
+	for (const x of b.boxes) byId.set(x.id, x);
+	for (const e of b.edges) {
 		e.path = round(e.points);
 		let x0 = Infinity;
 		let y0 = Infinity;
@@ -723,7 +761,7 @@ export function layoutDiagram(
 		if (e.label) x0 = Math.min(x0, e.label.x - 70);
 		e.bbox = [x0 - BADGE_HALF, y0 - 8, x1 + BADGE_HALF, y1 + 20];
 	}
-	return { boxes, frames, edges, width, height, byId };
+	return { boxes: b.boxes, frames: b.frames, edges: b.edges, width, height, byId };
 }
 
 /** A rectangle in layout coordinates. */
