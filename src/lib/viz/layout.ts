@@ -23,6 +23,7 @@ import type {
 	StageGroup
 } from '../arch';
 import { groupsHolding } from '../arch/ids';
+import { shapeText } from '../arch/units';
 
 export type BoxKind = 'node' | 'block' | 'stage' | 'section';
 export type EdgeKind = 'main' | 'identity' | 'projection' | 'zeropad';
@@ -360,7 +361,7 @@ class Builder {
 			id: n.id,
 			kind: 'node',
 			label: nodeLabel(n),
-			sublabel: n.op === 'input' ? n.outShape.join('×') : n.id,
+			sublabel: n.op === 'input' ? shapeText(n.outShape) : n.id,
 			inShape: n.inShape,
 			outShape: n.outShape,
 			metrics: n,

@@ -15,6 +15,7 @@ import {
 } from './colour';
 import type { DiagramLayout, EdgeKind } from './layout';
 import type { Palette } from './palette';
+import { shapeText } from '../arch/units';
 
 export const edgeColour = (p: Palette, kind: EdgeKind): string =>
 	kind === 'main'
@@ -112,7 +113,7 @@ export function diagramSvg(
 			);
 		if (e.label)
 			out.push(
-				`<text x="${n(e.label.x)}" y="${n(e.label.y + 3.5)}" font-size="${EDGE_PX}" text-anchor="end" fill="${p.muted}">${esc(e.shape.join('×'))}</text>`
+				`<text x="${n(e.label.x)}" y="${n(e.label.y + 3.5)}" font-size="${EDGE_PX}" text-anchor="end" fill="${p.muted}">${esc(shapeText(e.shape))}</text>`
 			);
 	}
 	for (const f of layout.frames) {
