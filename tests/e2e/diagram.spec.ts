@@ -109,6 +109,15 @@ test('a bad link on /diagram says what is wrong and shows resnet50', async ({ pa
 	await expect(page.getByTestId('load-error')).toHaveCount(0);
 });
 
+test('/diagram: picking another net clears the selection', async ({ page }) => {
+	await page.goto('/diagram?preset=resnet50&select=layer3.2');
+	await expect(page.getByTestId('diagram-selected')).toHaveText('layer3.2');
+	await page.getByTestId('preset-select').selectOption('resnet18');
+	await expect(diagram(page).locator('[data-kind="block"]')).toHaveCount(8);
+	await expect(page.getByTestId('diagram-selected')).toHaveText('');
+	await expect(diagram(page).locator('[data-selected]')).toHaveCount(0);
+});
+
 for (const size of [
 	{ width: 390, height: 844 },
 	{ width: 1440, height: 900 }
