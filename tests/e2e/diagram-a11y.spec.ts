@@ -32,6 +32,16 @@ for (const preset of ['resnet50', 'fashion-resnet']) {
 	});
 }
 
+test('/diagram on a phone in the dark, and with a bad link, has no axe violations', async ({ page }) => {
+	await page.setViewportSize({ width: 390, height: 844 });
+	await page.emulateMedia({ colorScheme: 'dark' });
+	for (const url of ['/diagram?preset=resnet50', '/diagram?preset=nope']) {
+		await ready(page, url);
+		const vs = await axeViolations(page);
+		expect(vs, `${url}\n${describeViolations(vs)}`).toEqual([]);
+	}
+});
+
 test('the diagram is one Tab stop; its toggles are not separate stops', async ({ page }) => {
 	await ready(page, '/diagram?preset=resnet18');
 	await expect(diagram(page).locator('[data-toggle][tabindex]')).toHaveCount(0);
