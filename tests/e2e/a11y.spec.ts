@@ -32,6 +32,19 @@ for (const scheme of SCHEMES)
 					await open(page, p.link);
 					const violations = await axeViolations(page);
 					expect(violations, describeViolations(violations)).toEqual([]);
+					if (p.link === '/') return;
+					// States the first view does not show: an open block's layers in the table (with a
+					// selected row), and the Compare tab with a pinned network.
+					await page.getByTestId('toggle-layer1.0').click();
+					await page.locator('[data-testid="layer-row"][data-id="layer1.0.conv2"]').click();
+					const opened = await axeViolations(page);
+					expect(opened, describeViolations(opened)).toEqual([]);
+					await page.getByRole('tab', { name: /Compare/ }).click();
+					await page.getByTestId('pin').click();
+					await page.getByTestId('preset-select').selectOption('wide_resnet50_2');
+					await expect(page.getByTestId('compare-table')).toBeVisible();
+					const compared = await axeViolations(page);
+					expect(compared, describeViolations(compared)).toEqual([]);
 				});
 		});
 
