@@ -56,7 +56,10 @@ const clippedWithoutTitle = (page: Page, root: string) =>
 				if (!clips || el.scrollWidth <= el.clientWidth + 1) continue;
 				if (el.classList.contains('scroll') || css.overflowX === 'auto' || css.overflowX === 'scroll')
 					continue;
-				const text = el.textContent.trim();
+				// The text a title must hold: the element's, less its buttons' glyphs (▸ toggles).
+				let text = el.textContent;
+				for (const b of el.querySelectorAll('button')) text = text.replace(b.textContent ?? '', '');
+				text = text.trim();
 				let titled = false;
 				for (let a: HTMLElement | null = el; a && a !== scope.parentElement; a = a.parentElement)
 					if (a.title && a.title.replace(/\s/g, '').includes(text.replace(/\s/g, ''))) titled = true;
