@@ -322,3 +322,24 @@ test('knobs reproduce PyTorch: plain, option A and C, input size, flatten head, 
 	await expect(params).toContainText('169,658'); // five-stages
 	await expect(page.getByTestId('total-macs')).toContainText('11,613,952');
 });
+
+test('Escape closes the Export menu and gives the focus back to its button', async ({ page }) => {
+	await open(page, '?preset=resnet50');
+	const summary = page.getByTestId('export-menu');
+	const menu = page.locator('details:has([data-testid="export-menu"])');
+	await summary.click();
+	await expect(menu).toHaveAttribute('open', '');
+	await expect(page.getByTestId('export-json')).toBeVisible();
+	// From an item inside the menu…
+	await page.getByTestId('export-json').focus();
+	await page.keyboard.press('Escape');
+	await expect(menu).not.toHaveAttribute('open');
+	await expect(page.getByTestId('export-json')).toBeHidden();
+	await expect(summary).toBeFocused();
+	// …and from the button itself.
+	await page.keyboard.press('Enter');
+	await expect(menu).toHaveAttribute('open', '');
+	await page.keyboard.press('Escape');
+	await expect(menu).not.toHaveAttribute('open');
+	await expect(summary).toBeFocused();
+});
