@@ -12,7 +12,7 @@ import {
 	type StrideOn
 } from '../spec';
 import { ElementReader, readQuantity, type ConvEl, type El, type GroupEl, type TokError } from './elements';
-import { detectForm, toGrid, type Cell, type Grid, type TableForm } from './grid';
+import { detectForm, toGrid, type Cell, type Grid, type PhysRow, type TableForm } from './grid';
 import { lex, type Tok } from './lex';
 
 /** A problem with the table, placed at a 1-based line and column (columns count characters). */
@@ -223,7 +223,9 @@ function parseUnsafe(text: string, options: TableOptions): TableParseResult {
 		);
 		if (!hasContent && !/flops|param/i.test(cellText(first.cells[0]))) headerRow = 0;
 	}
-	const width = Math.max(...grid.rows.map((r) => r.cells.length));
+	// the header says how many columns there are; without one, the widest row
+	const width =
+		headerRow >= 0 ? grid.rows[headerRow].cells.length : Math.max(...grid.rows.map((r) => r.cells.length));
 	let nameCol = -1;
 	let sizeCol = -1;
 	if (form === 'plain') {
@@ -279,10 +281,36 @@ function parseUnsafe(text: string, options: TableOptions): TableParseResult {
 	});
 	const headerCells = archCols.map((c) => (headerRow >= 0 ? grid.rows[headerRow].cells[c] : undefined));
 
+	// Every row has the header's cells, or is a recognised spanning row; else its cells would shift.
+	const rowErrors: TableParseError[] = [];
+	const aligned = new Map<PhysRow, Cell[]>();
+	if (form !== 'plain')
+		grid.rows.forEach((r, ri) => {
+			if (ri === headerRow || r.header) return;
+			const cells = alignCells(r.cells, width, archCols[0], nameCol, sizeCol, form === 'latex', cellToks);
+			if (cells) aligned.set(r, cells);
+			else rowErrors.push(cellCountError(r, width, headerRow >= 0, form, loc));
+		});
+	if (rowErrors.length)
+		return {
+			form,
+			columns: headers.map((header, k) => ({
+				header,
+				index: k + 1,
+				spec: null,
+				warnings: [],
+				notes: [],
+				errors: rowErrors,
+				defaults: null
+			})),
+			errors: rowErrors
+		};
+
 	// Logical rows: a row whose name and size cells are empty continues the row above.
 	const rows: LRow[] = [];
-	grid.rows.forEach((r, ri) => {
-		if (ri === headerRow || r.header) return;
+	grid.rows.forEach((row, ri) => {
+		if (ri === headerRow || row.header) return;
+		const r = { ...row, cells: aligned.get(row) ?? row.cells };
 		const nameCell = nameCol >= 0 ? r.cells[nameCol] : undefined;
 		const sizeCell = sizeCol >= 0 ? r.cells[sizeCol] : undefined;
 		const nameText = clean(cellText(nameCell));
@@ -330,6 +358,69 @@ function parseUnsafe(text: string, options: TableOptions): TableParseResult {
 		}
 	errors.sort((a, b) => a.offset - b.offset);
 	return { form, columns, errors };
+}
+
+/**
+ * The cells of a row placed under the header's `expected` columns, or null when they cannot be:
+ * a row with the header's count (trailing empty cells aside) is itself; a shorter row is read only
+ * where it is a recognised spanning row — nothing after the first architecture column (one cell
+ * for every column: "average pool, 1000-d fc, softmax"), or a name cell spanning the output-size
+ * column ("FLOPs" followed by the architecture cells).
+ */
+function alignCells(
+	cells: Cell[],
+	expected: number,
+	firstArch: number,
+	nameCol: number,
+	sizeCol: number,
+	latex: boolean,
+	toks: (c: Cell | undefined) => Tok[]
+): Cell[] | null {
+	if (cells.length === expected) return cells;
+	let n = cells.length;
+	while (n > 0 && cells[n - 1].end === cells[n - 1].start) n--;
+	// extra empty cells at the end (a trailing tab or bar); not in LaTeX, where \multicolumn{n} makes them
+	if (cells.length > expected) return n <= expected && !latex ? cells.slice(0, expected) : null;
+	const pad = (cs: Cell[]) => {
+		const end = cs.length ? cs[cs.length - 1].end : 0;
+		return [...cs, ...Array.from({ length: Math.max(0, expected - cs.length) }, () => ({ start: end, end }))];
+	};
+	// the output size left out: the cell where it would be holds something that is not a size
+	const at = cells[sizeCol];
+	if (sizeCol === nameCol + 1 && nameCol >= 0 && at && at.end > at.start && sizeOf(toks(at)) === null) {
+		const shifted = [
+			...cells.slice(0, sizeCol),
+			{ start: at.start, end: at.start },
+			...cells.slice(sizeCol, n)
+		];
+		if (shifted.length === expected) return shifted;
+		if (shifted.length <= firstArch + 1) return pad(shifted);
+		return null;
+	}
+	if (n <= firstArch + 1) return pad(cells.slice(0, n));
+	return null;
+}
+
+function cellCountError(
+	r: PhysRow,
+	expected: number,
+	hasHeader: boolean,
+	form: TableForm,
+	loc: Locator
+): TableParseError {
+	const nonEmpty = r.cells.filter((c) => c.end > c.start);
+	const end = nonEmpty.length ? nonEmpty[nonEmpty.length - 1].end : r.start;
+	const empty =
+		form === 'markdown'
+			? '| |'
+			: form === 'tsv'
+				? 'two tabs in a row'
+				: '& &, and \\multicolumn{n}{c}{…} spans n columns';
+	return loc.error(
+		r.start,
+		end,
+		`this row has ${r.cells.length} cells; ${hasHeader ? 'the header has' : 'the widest row has'} ${expected}: a missing or extra cell would move the cells after it into another column (an empty cell is ${empty})`
+	);
 }
 
 interface RowEls {
