@@ -4,7 +4,7 @@
  */
 import type { BlockGraph, GraphNode } from './graph';
 import { canonicalSpec, type ArchSpec } from './spec';
-import type { Totals } from './metrics';
+import type { Shape, Totals } from './metrics';
 import { grouped, megabytes, shapeText, si } from './units';
 
 export type SummaryFormat = 'json' | 'table' | 'markdown' | 'csv';
@@ -13,7 +13,9 @@ export const SUMMARY_FORMATS: readonly SummaryFormat[] = ['json', 'table', 'mark
 export interface LayerRow {
 	id: string;
 	op: GraphNode['op'];
+	/** [C, H, W]; [features] after flatten. */
 	inShape: number[];
+	/** [C, H, W]; fc gives [classes] and flatten [C·H·W], as in PyTorch (DESIGN §3.2). */
 	outShape: number[];
 	params: number;
 	macs: number;
@@ -185,6 +187,9 @@ export const CSV_COLUMNS = [
 	'receptive_field'
 ] as const;
 
+/** C, H, W cells; a vector ([classes], [C·H·W]) fills C and leaves H and W empty. */
+const chw = (s: Shape): (number | '')[] => [s[0], s[1] ?? '', s[2] ?? ''];
+
 export function summaryCsv(g: BlockGraph): string {
 	const rows = layers(g).map((n) =>
 		[
@@ -192,8 +197,8 @@ export function summaryCsv(g: BlockGraph): string {
 			n.op,
 			n.stage === null ? '' : n.stage,
 			n.block ?? '',
-			...n.inShape,
-			...n.outShape,
+			...chw(n.inShape),
+			...chw(n.outShape),
 			n.params,
 			n.buffers,
 			n.macs,
