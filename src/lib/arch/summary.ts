@@ -5,7 +5,7 @@
 import type { BlockGraph, GraphNode } from './graph';
 import { canonicalSpec, type ArchSpec } from './spec';
 import type { Shape, Totals } from './metrics';
-import { grouped, megabytes, shapeText, si } from './units';
+import { byteSize, grouped, shapeText, si } from './units';
 
 export type SummaryFormat = 'json' | 'table' | 'markdown' | 'csv';
 export const SUMMARY_FORMATS: readonly SummaryFormat[] = ['json', 'table', 'markdown', 'csv'];
@@ -59,10 +59,10 @@ function totalsLines(g: BlockGraph): [string, string][] {
 		['BN buffers (non-trainable)', grouped(t.buffers)],
 		['MACs', `${grouped(t.macs)} (${si(t.macs)}MACs)`],
 		['FLOPs', `${grouped(t.flops)} (${si(t.flops)}FLOPs)`],
-		['Input size', megabytes(inputBytes)],
-		['Activations (forward, fp32)', megabytes(t.activationBytes)],
-		['Weights size (fp32)', megabytes(4 * (t.params + t.buffers))],
-		['Estimated total size', megabytes(inputBytes + t.activationBytes + 4 * (t.params + t.buffers))]
+		['Input size', byteSize(inputBytes)],
+		['Activations (forward, fp32)', byteSize(t.activationBytes)],
+		['Weights size (fp32)', byteSize(4 * (t.params + t.buffers))],
+		['Estimated total size', byteSize(inputBytes + t.activationBytes + 4 * (t.params + t.buffers))]
 	];
 }
 
