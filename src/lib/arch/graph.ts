@@ -136,7 +136,7 @@ export interface BlockGraph {
 	output: string;
 }
 
-export const BN_EPS = 1e-5;
+const BN_EPS = 1e-5;
 
 type NodeFields<T> = T extends unknown ? Omit<T, keyof NodeBase | 'inShape' | 'outShape'> : never;
 type Place = Pick<NodeBase, 'section' | 'stage' | 'block' | 'path'>;

@@ -25,7 +25,7 @@ export interface Metrics {
 
 export type Totals = Metrics;
 
-export const ZERO_METRICS: Metrics = Object.freeze({
+const ZERO_METRICS: Metrics = Object.freeze({
 	params: 0,
 	buffers: 0,
 	macs: 0,
@@ -102,7 +102,7 @@ export function linearMetrics(inFeatures: number, outFeatures: number, bias: boo
 	};
 }
 
-export function addMetrics(into: Metrics, m: Metrics): void {
+function addMetrics(into: Metrics, m: Metrics): void {
 	const t = into as { -readonly [K in keyof Metrics]: number };
 	t.params += m.params;
 	t.buffers += m.buffers;

@@ -151,7 +151,7 @@ export function summaryTable(g: BlockGraph): string {
 	].join('\n');
 }
 
-export function summaryMarkdown(g: BlockGraph): string {
+function summaryMarkdown(g: BlockGraph): string {
 	const esc = (s: string) => s.replace(/\|/g, '\\|');
 	const out = [
 		`### ${esc(g.spec.name)}`,
@@ -190,7 +190,7 @@ export const CSV_COLUMNS = [
 /** C, H, W cells; a vector ([classes], [C·H·W]) fills C and leaves H and W empty. */
 const chw = (s: Shape): (number | '')[] => [s[0], s[1] ?? '', s[2] ?? ''];
 
-export function summaryCsv(g: BlockGraph): string {
+function summaryCsv(g: BlockGraph): string {
 	const rows = layers(g).map((n) =>
 		[
 			n.id,

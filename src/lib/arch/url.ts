@@ -25,7 +25,7 @@ import {
 } from './spec';
 import { tryBuildGraph } from './graph';
 
-export const DEFAULT_PRESET = 'resnet50';
+const DEFAULT_PRESET = 'resnet50';
 
 const bit = (b: boolean) => (b ? '1' : '0');
 const stagesText = (s: ArchSpec['stages']) =>

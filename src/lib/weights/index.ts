@@ -8,7 +8,7 @@ export * from './types';
 export { parseSafetensors, parseSafetensorsRaw, writeSafetensors } from './safetensors';
 export { parsePth, isZip } from './pytorch';
 export { expectedTensors, checkWeights } from './torchvision';
-export { initWeights, mulberry32 } from './init';
+export { initWeights } from './init';
 
 /**
  * Reads a checkpoint of either format, told apart by content: a zip archive is a .pth (torch.save),
