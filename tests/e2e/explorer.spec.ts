@@ -97,12 +97,12 @@ test('the share link round-trips, and a bad link falls back with a specific erro
 	// The address bar carries the spec too.
 	await expect(other).toHaveURL(/stages=3\.64\.1_4\.128\.2_23\.256\.2_3\.512\.2/);
 
+	// A bad key is left out: the link's preset is shown (torchvision resnet50: 25,557,032 params).
 	const bad = await context.newPage();
 	await bad.goto('/?preset=resnet50&stages=3.64.1_4.x.2');
 	await expect(bad.getByTestId('load-error')).toContainText('stages[1].width');
-	// The page's default, the bundled fashion-resnet: 269,434 params (PyTorch, tests/fixtures/arch-reference.json).
-	await expect(bad.getByTestId('total-params')).toContainText('269,434');
-	await expect(bad.getByTestId('load-error')).toContainText('showing fashion-resnet instead');
+	await expect(bad.getByTestId('total-params')).toContainText('25,557,032');
+	await expect(bad.getByTestId('load-error')).toContainText('showing resnet50 without it');
 	const unknown = await context.newPage();
 	await unknown.goto('/?preset=resnet9000');
 	await expect(unknown.getByTestId('load-error')).toContainText('unknown preset "resnet9000"');

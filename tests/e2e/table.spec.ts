@@ -66,3 +66,18 @@ test('typing a table, and a parse error at its line and column', async ({ page }
 	await expect(page.getByTestId('parse-error')).toHaveCount(0);
 	await expect(page.getByTestId('total-params')).toContainText('11,689,512');
 });
+
+test('a pasted row with a missing cell is an error at that row, not a shifted network', async ({ page }) => {
+	await page.goto('/');
+	const editor = page.getByTestId('table-editor');
+	const table1 = readFileSync('tests/fixtures/tables/table1.md', 'utf8');
+	await editor.fill(table1);
+	await expect(page.getByTestId('total-params')).toContainText('11,689,512'); // torchvision resnet18
+	// the 18-layer cell of conv3_x deleted: the 34-layer cell would slide into the 18-layer column
+	await editor.fill(table1.replace('[3×3, 128<br>3×3, 128] × 2 | ', ''));
+	const error = page.getByTestId('parse-error');
+	await expect(error).toHaveCount(1);
+	await expect(error).toContainText('line 7, column 1');
+	await expect(error).toContainText('this row has 6 cells; the header has 7');
+	await expect(page.getByTestId('total-params')).toContainText('11,689,512');
+});

@@ -10,3 +10,12 @@ test('preset picker shows torchvision totals', async ({ page }) => {
 	await expect(page.getByTestId('total-params')).toContainText('11,689,512');
 	await expect(page.getByTestId('total-macs')).toContainText('1,814,073,344');
 });
+
+// PyTorch: resnet50's fc gives [1, 1000] (batch 1), avgpool [1, 2048, 1, 1]; shapes without the batch.
+test("the layer table shows fc's output as PyTorch does: 1000, not 1000×1×1", async ({ page }) => {
+	await page.goto('/?preset=resnet50');
+	await expect(page.getByTestId('total-params')).toContainText('25,557,032');
+	const table = page.getByTestId('layer-table');
+	await expect(table.locator('[data-testid="layer-row"][data-id="fc"] .c-shape')).toHaveText('1000');
+	await expect(table.locator('[data-testid="layer-row"][data-id="avgpool"] .c-shape')).toHaveText('2048×1×1');
+});

@@ -55,8 +55,8 @@ const file = (name: string, text: string) => {
 const custom = ref('custom-B');
 const customFile = file('custom.json', JSON.stringify(custom.spec, null, 2));
 
-/** The fixture's layers as our ids → [C, H, W] (PyTorch's Linear output [n] is our [n, 1, 1]). */
-const refShapes = (c: Case) => new Map(c.layers.map(([id, s]) => [id, s.length === 1 ? [s[0], 1, 1] : s]));
+/** The fixture's layers as our ids → PyTorch's output shape: [C, H, W], and [classes] for fc. */
+const refShapes = (c: Case) => new Map(c.layers.map(([id, s]) => [id, s]));
 
 describe('calc --format json, every preset, against PyTorch', () => {
 	it.concurrent.each(PRESET_NAMES.map((n) => [n]))('%s', async (name) => {
@@ -89,8 +89,9 @@ describe('calc --spec FILE in every format', () => {
 			expect(Object.keys(l).sort()).toEqual(
 				['id', 'op', 'inShape', 'outShape', 'params', 'macs', 'flops', 'receptiveField'].sort()
 			);
+			// [C, H, W]; fc's output is [classes] (DESIGN §3.2), as PyTorch's Linear gives it
 			expect(l.inShape).toHaveLength(3);
-			expect(l.outShape).toHaveLength(3);
+			expect(l.outShape).toHaveLength(l.op === 'linear' ? 1 : 3);
 		}
 		const shapes = refShapes(custom);
 		for (const l of out.layers) if (shapes.has(l.id)) expect(l.outShape).toEqual(shapes.get(l.id));
@@ -133,7 +134,9 @@ describe('calc --spec FILE in every format', () => {
 		for (const [id, params, macs] of custom.layers.map((l) => [l[0], l[2], l[3]] as const)) {
 			const rec = records.find((x) => x.id === id)!;
 			expect(rec, id).toBeDefined();
-			expect([rec.out_c, rec.out_h, rec.out_w].map(Number)).toEqual(shapes.get(id));
+			// fc's [classes] leaves out_h and out_w empty
+			const out = [rec.out_c, rec.out_h, rec.out_w].filter((v) => v !== '').map(Number);
+			expect(out).toEqual(shapes.get(id));
 			expect([Number(rec.params), Number(rec.macs)]).toEqual([params, macs]);
 		}
 		const total = (k: string) => records.reduce((s, x) => s + Number(x[k]), 0);

@@ -99,6 +99,18 @@ describe('compareGraphs against PyTorch', () => {
 		expect(rows.find((r) => r.id === 'layer2')!.a!.blocks).toBe(4);
 	});
 
+	it("the head's output is fc's, [classes] as PyTorch's Linear gives it: 1000 vs 10 classes", () => {
+		const s = preset('resnet50');
+		const rows = compareGraphs(graph(s), graph({ ...s, head: { ...s.head, classes: 10 } }));
+		const head = rows.find((r) => r.id === 'head')!;
+		// torch: resnet50().fc(x).shape[1:] = [1000]; nn.Linear(2048, 10) gives [10]
+		expect([head.a!.outShape, head.b!.outShape]).toEqual([[1000], [10]]);
+		expect(head.shapeChanged).toBe(true);
+		expect(rows.find((r) => r.id === 'layer4')!.shapeChanged).toBe(false);
+		// params of the head: 2048·10 + 10
+		expect(head.b!.params).toBe(20_490);
+	});
+
 	it('networks with different stage counts: the missing side counts as zero', () => {
 		const a = preset('resnet50');
 		const b: ArchSpec = { ...a, stages: a.stages.slice(0, 3) };

@@ -64,14 +64,18 @@ describe(`arch reference (torch ${fixture.torch}, torchvision ${fixture.torchvis
 		expect(ours.map((n) => n.id)).toEqual(c.layers.map((l) => l[0]));
 		for (const [id, shape, params, macs] of c.layers) {
 			const n = g.byId.get(id)!;
-			// PyTorch's Linear gives [classes]; our fc node is [classes, 1, 1].
-			const torchShape = shape.length === 1 ? [shape[0], 1, 1] : shape;
+			// PyTorch's own shapes, batch left out: fc (Linear) gives [classes], avgpool [C, 1, 1].
 			expect({ id, shape: [...n.outShape], params: n.params, macs: n.macs }).toEqual({
 				id,
-				shape: torchShape,
+				shape,
 				params,
 				macs
 			});
+		}
+		// torch.flatten(x, 1) is no module (not hooked): fc's in_features, from its PyTorch params, is its size.
+		if (c.spec.head.pool === 'flatten') {
+			const [, [classes], fcParams] = c.layers.find((l) => l[0] === 'fc')!;
+			expect([...g.byId.get('flatten')!.outShape]).toEqual([fcParams / classes - 1]);
 		}
 	});
 });

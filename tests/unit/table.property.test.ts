@@ -223,3 +223,41 @@ describe('round trip over what a table states', () => {
 		600_000
 	);
 });
+
+describe('one cell deleted from any body row of Table 1: the same networks, or an error', () => {
+	// torchvision's resnet18 … resnet152 parameter counts (the reference of tests/unit/table.test.ts)
+	const TORCHVISION = [11_689_512, 21_797_672, 25_557_032, 44_549_160, 60_192_808];
+	const params = (r: TableParseResult) =>
+		r.columns.map((c) => (c.spec ? buildGraph(c.spec).totals.params : null));
+	/** [name, text, line of the row, whether cells after the deleted one moved left] */
+	const cases: [string, string, number, boolean][] = [];
+	for (const [file, sep] of [
+		['table1.md', '|'],
+		['table1.tsv', '\t']
+	] as const) {
+		const lines = readFileSync(`tests/fixtures/tables/${file}`, 'utf8').split('\n');
+		const header = lines.findIndex((l) => l.includes(sep));
+		lines.forEach((line, li) => {
+			if (li <= header || !line.includes(sep) || /^\|?[\s:|-]+$/.test(line)) return;
+			const cells = sep === '|' ? line.split('|').slice(1, -1) : line.split('\t');
+			cells.forEach((cell, ci) => {
+				if (cell.trim() === '') return;
+				const kept = cells.filter((_, k) => k !== ci);
+				const row = sep === '|' ? `|${kept.join('|')}|` : kept.join('\t');
+				const moved = cells.slice(ci + 1).some((c) => c.trim() !== '');
+				const text = lines.map((l, k) => (k === li ? row : l)).join('\n');
+				cases.push([`${file} line ${li + 1}, cell ${ci + 1}`, text, li + 1, moved]);
+			});
+		});
+	}
+	it.each(cases)('%s', (_, text, line, moved) => {
+		const r = parseTable(text);
+		checkResult(text, r);
+		if (r.errors.length === 0) expect(params(r)).toEqual(TORCHVISION);
+		// cells that slid into another column are never read as that column's: the row is the error
+		else if (moved) expect(r.errors.map((e) => e.line)).toContain(line);
+	});
+	it('covers the conv rows of both forms', () => {
+		expect(cases.filter(([, , , moved]) => moved).length).toBeGreaterThanOrEqual(40);
+	});
+});

@@ -356,3 +356,88 @@ describe('choosing a column', () => {
 	});
 	it('unknown', () => expect(pickColumn(cols, '7')).toBeNull());
 });
+
+describe('a row whose cells do not match the header is an error at that row', () => {
+	// Table 1 with one cell of a conv row deleted, in each form: the cells after it would move one
+	// column left (the 18-layer column silently became another network). Every column is refused.
+	const md = fixture('table1.md');
+	const tsv = fixture('table1.tsv');
+	const tex = fixture('table1.tex');
+	const cases: [string, string, string][] = [
+		[
+			'Markdown, conv2_x without its 18-layer cell',
+			md.replace('3×3 max pool, stride 2<br>[3×3, 64<br>3×3, 64] × 2 | ', ''),
+			'| conv2_x |'
+		],
+		[
+			'Markdown, conv3_x without its 18-layer cell',
+			md.replace('[3×3, 128<br>3×3, 128] × 2 | ', ''),
+			'| conv3_x |'
+		],
+		[
+			'Markdown, conv5_x without its 152-layer cell',
+			md.replace(' [1×1, 512<br/>3×3, 512<br/>1×1, 2048] × 3 |', ''),
+			'| conv5_x |'
+		],
+		[
+			'TSV, conv3_x without its 18-layer cell',
+			tsv.replace('$\\begin{bmatrix} 3 \\times 3, 128 \\\\ 3 \\times 3, 128 \\end{bmatrix} \\times 2$\t', ''),
+			'conv3_x\t'
+		],
+		[
+			'TSV, conv4_x with one cell too many',
+			tsv.replace('conv4_x\t14×14\t', 'conv4_x\t14×14\t[3×3, 256; 3×3, 256] × 2\t'),
+			'conv4_x\t'
+		],
+		[
+			'LaTeX, conv3_x without its 18-layer cell',
+			tex.replace(
+				'$\\left[\\begin{array}{c}\\text{3$\\times$3, 128}\\\\ \\text{3$\\times$3, 128}\\end{array}\\right]$$\\times$2\n  & ',
+				''
+			),
+			'\\multirow{3}{*}{conv3\\_x}'
+		],
+		[
+			'LaTeX, a \\multicolumn spanning one column too many',
+			tex.replace(
+				'\\multicolumn{5}{c}{7$\\times$7, 64, stride 2}',
+				'\\multicolumn{6}{c}{7$\\times$7, 64, stride 2}'
+			),
+			'conv1 &'
+		]
+	];
+	it.each(cases)('%s', (_, text, rowStart) => {
+		expect(text).not.toBe(md);
+		const r = parseTable(text);
+		expect(r.columns.map((c) => c.spec)).toEqual([null, null, null, null, null]);
+		expect(r.errors).toHaveLength(1);
+		const e = r.errors[0];
+		const line = text.split('\n')[e.line - 1];
+		expect(line.slice(e.column - 1).startsWith(rowStart)).toBe(true);
+		expect(e.message).toMatch(/^this row has \d+ cells; the header has 7/);
+	});
+
+	it('names the counts and says how to write an empty cell', () => {
+		const r = parseTable(cases[1][1]);
+		expect(r.errors[0].message).toBe(
+			'this row has 6 cells; the header has 7: a missing or extra cell would move the cells after it into another column (an empty cell is | |)'
+		);
+	});
+
+	it('rows that span columns are still read: one cell for every column, no output size', () => {
+		// TSV without the trailing tabs of the conv1, pool and head rows (as some editors save it)
+		expectTable1(parseTable(tsv.replace(/\t+$/gm, '')));
+		// Markdown: a FLOPs row without the output-size cell, a head row with one cell
+		const short = md
+			.replace('| FLOPs | | 1.8×10⁹ |', '| FLOPs | 1.8×10⁹ |')
+			.replace(
+				'| | 1×1 | average pool, 1000-d fc, softmax | | | | |',
+				'| | 1×1 | average pool, 1000-d fc, softmax |'
+			);
+		expect(short).not.toBe(md);
+		const r = parseTable(short);
+		expectTable1(r);
+		// the FLOPs row is still read, in its own column (the 18-layer 1.8×10⁹ agrees within 5%)
+		expect(r.columns[0].notes.map((n) => n.message)).toContainEqual(expect.stringContaining('1.8×10⁹'));
+	});
+});

@@ -151,7 +151,7 @@ function checkConsistent(g: BlockGraph): void {
 			n.outShape.every((d) => Number.isInteger(d) && d >= 1),
 			n.id
 		).toBe(true);
-		expect(n.activationBytes).toBe(4 * n.outShape[0] * n.outShape[1] * n.outShape[2]);
+		expect(n.activationBytes).toBe(4 * n.outShape.reduce((a: number, d: number) => a * d, 1));
 		if (n.op === 'conv2d') {
 			const [c, h, w] = n.inShape;
 			expect(n.outShape.slice(1)).toEqual([
@@ -174,7 +174,8 @@ function checkConsistent(g: BlockGraph): void {
 	expect(first.op).toBe('input');
 	expect(first.outShape).toEqual([spec.input.channels, spec.input.height, spec.input.width]);
 	expect(last.id).toBe(g.output);
-	expect(last.outShape).toEqual([spec.head.classes, 1, 1]);
+	// PyTorch's Linear: [classes] (DESIGN §3.2)
+	expect(last.outShape).toEqual([spec.head.classes]);
 
 	// Totals are sums: of all nodes, of each section, stage and block; every node is in exactly one.
 	expect(g.totals).toEqual(sumMetrics(g.nodes.slice(1)));
@@ -276,7 +277,8 @@ describe('edges', () => {
 	it('resnet50 on a 1×1 input: every map is 1×1', () => {
 		const g = buildGraph({ ...base, input: { channels: 3, height: 1, width: 1 } });
 		expect(g.byId.get('layer4.0.conv1')!.outShape).toEqual([512, 1, 1]);
-		expect(g.nodes.every((n) => n.outShape[1] === 1 && n.outShape[2] === 1)).toBe(true);
+		const maps = g.nodes.filter((n) => n.op !== 'linear');
+		expect(maps.every((n) => n.outShape[1] === 1 && n.outShape[2] === 1)).toBe(true);
 	});
 
 	it('a problem names its place', () => {

@@ -154,7 +154,81 @@ describe('safetensors', () => {
 	it('refuses something that is neither format', () => {
 		const e = caught(() => loadCheckpoint(new TextEncoder().encode('hello, not weights at all'), 'x.bin'));
 		expect(e).toBeInstanceOf(WeightsError);
-		expect((e as Error).message).toMatch(/^x\.bin: not a weights file/);
+		expect((e as Error).message).toBe(
+			'not a torch.save file: it starts with text ("hello, not weights at all")'
+		);
+	});
+});
+
+describe('a file that is no checkpoint: what it is, never the file name (the caller names it once)', () => {
+	const text = (t: string) => new TextEncoder().encode(t);
+	const message = (bytes: Uint8Array, name?: string) => {
+		const e = caught(() => loadCheckpoint(bytes, name));
+		expect(e).toBeInstanceOf(WeightsError);
+		return (e as Error).message;
+	};
+
+	it.each([
+		[
+			'a text file named .safetensors',
+			text('hello, not weights at all\nline two'),
+			'x.safetensors',
+			'not a safetensors file: it starts with text ("hello, not weights at all")'
+		],
+		[
+			'a Git LFS pointer',
+			text('version https://git-lfs.github.com/spec/v1\noid sha256:ab\nsize 9\n'),
+			'model.safetensors',
+			'not a safetensors file: it is a Git LFS pointer, not the file itself (fetch it with git lfs pull)'
+		],
+		[
+			'an HTML page',
+			text('<!DOCTYPE html><html><body>Sign in</body></html>'),
+			'resnet50.pth',
+			'not a torch.save file: it is an HTML page (a download link that gave a web page?)'
+		],
+		[
+			'a spec file',
+			text('{"name": "resnet50", "input": {"channels": 3}}'),
+			'spec.json',
+			'not a weights file (.safetensors or a torch.save .pth): it is JSON text, not a safetensors header (which follows an 8-byte length)'
+		],
+		['an empty file', new Uint8Array(0), 'w.safetensors', 'not a safetensors file: it is empty (0 bytes)'],
+		[
+			'a PNG image',
+			new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]),
+			'w.pth',
+			'not a torch.save file: it is a PNG image'
+		],
+		[
+			'gzip',
+			new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2]),
+			'w.pth.gz',
+			'not a weights file (.safetensors or a torch.save .pth): it is gzip-compressed (unpack it first)'
+		]
+	])('%s', (_, bytes, name, expected) => {
+		expect(message(bytes, name)).toBe(expected);
+	});
+
+	it('binary bytes named .safetensors: what its 8-byte header length says', () => {
+		const bytes = new Uint8Array(64).fill(0xab);
+		expect(message(bytes, 'x.safetensors')).toBe(
+			'not a safetensors file: its 8-byte header length says 12370169555311111083 bytes, but 56 follow'
+		);
+		const b = new Uint8Array(64);
+		b[0] = 16;
+		b[8] = 0x07;
+		expect(message(b, 'x.safetensors')).toBe(
+			'not a safetensors file: its header (16 bytes after the 8-byte length) should start with "{", not byte 0x07'
+		);
+	});
+
+	it('a torch.save(model) file: refused, with how to save a state_dict instead', () => {
+		// tools/reference/run_reference.py: torch.save(nn.Sequential(Conv2d, ReLU, Flatten, Linear))
+		const m = message(read('reader-whole-model.pth'), 'reader-whole-model.pth');
+		expect(m).toBe(
+			'a whole pickled model (torch.save(model)), not a state_dict: reading it would mean running the code of torch.nn.modules.container.Sequential, which this app never does. Save the weights alone with torch.save(model.state_dict(), "weights.pth") and open that file'
+		);
 	});
 });
 

@@ -264,6 +264,10 @@ def reader_cases(out_dir: Path) -> None:
     assert not tensors["transposed"].is_contiguous() and tensors["view_rows"].storage_offset() == 10
     torch.save(tensors, out_dir / "reader.pth")
     torch.save(tensors, out_dir / "reader-legacy.pth", _use_new_zipfile_serialization=False)
+    # torch.save(model): a whole pickled module, not a state_dict (refused, with how to save one)
+    torch.manual_seed(5)
+    whole = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(), nn.Linear(2, 2))
+    torch.save(whole, out_dir / "reader-whole-model.pth")
     flat = {k: v.float().contiguous() for k, v in tensors.items() if not k.endswith("num_batches_tracked")}
     flat["fp16/source"] = src
     flat["fp16/torch"] = src.half().float()

@@ -49,7 +49,8 @@ export function compareGraphs(a: BlockGraph, b: BlockGraph): SectionComparison[]
 		const delta = Object.fromEntries(
 			KEYS.map((k) => [k, (y?.[k] ?? 0) - (x?.[k] ?? 0)])
 		) as unknown as Totals;
-		const shapeChanged = !x || !y || x.outShape.some((v, i) => v !== y.outShape[i]);
+		const shapeChanged =
+			!x || !y || x.outShape.length !== y.outShape.length || x.outShape.some((v, i) => v !== y.outShape[i]);
 		return { id, a: x, b: y, delta, shapeChanged };
 	});
 }

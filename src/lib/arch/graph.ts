@@ -13,14 +13,17 @@ import {
 	movementMetrics,
 	outSide,
 	sumMetrics,
+	elements,
+	type MapShape,
 	type Metrics,
 	type Shape,
-	type Totals
+	type Totals,
+	type VectorShape
 } from './metrics';
 import { SpecError, bottleneckInnerWidth, type ArchSpec } from './spec';
 import { specFieldErrors } from './validate';
 
-export type { Shape, Metrics, Totals } from './metrics';
+export type { MapShape, Metrics, Shape, Totals, VectorShape } from './metrics';
 
 /** Where a node sits: the stem, a block of a stage, or the head. */
 export type Section = 'input' | 'stem' | 'stage' | 'head';
@@ -31,8 +34,6 @@ interface NodeBase extends Metrics {
 	id: string;
 	/** Ids of the nodes whose outputs feed this one, in order (for add: main, then shortcut). */
 	inputs: string[];
-	inShape: Shape;
-	outShape: Shape;
 	/** Side, in input pixels, of the region one output position can see. */
 	receptiveField: number;
 	/** Distance, in input pixels, between neighbouring output positions. */
@@ -45,19 +46,47 @@ interface NodeBase extends Metrics {
 	path: Path;
 }
 
+/** Input and output of a node that maps feature maps to feature maps. */
+interface MapIO {
+	inShape: MapShape;
+	outShape: MapShape;
+}
+
+/**
+ * A node and its shapes, as PyTorch gives them (batch left out): feature maps [C, H, W] up to the
+ * head; flatten gives [C·H·W] and fc [classes] (DESIGN §3.2). avgpool keeps [C, 1, 1]
+ * (AdaptiveAvgPool2d), so fc's input is [C, 1, 1] after it and [C·H·W] after flatten.
+ */
 export type GraphNode = NodeBase &
 	(
-		| { op: 'input' }
-		| { op: 'conv2d'; kernel: number; stride: number; padding: number; groups: number; bias: boolean }
-		| { op: 'batchnorm'; eps: number }
-		| { op: 'relu' }
-		| { op: 'maxpool'; kernel: number; stride: number; padding: number }
-		| { op: 'add' }
-		| { op: 'zeropad'; stride: number; padChannels: number }
-		| { op: 'avgpool' }
-		| { op: 'flatten' }
-		| { op: 'linear'; inFeatures: number; outFeatures: number; bias: boolean }
+		| ({ op: 'input' } & MapIO)
+		| ({
+				op: 'conv2d';
+				kernel: number;
+				stride: number;
+				padding: number;
+				groups: number;
+				bias: boolean;
+		  } & MapIO)
+		| ({ op: 'batchnorm'; eps: number } & MapIO)
+		| ({ op: 'relu' } & MapIO)
+		| ({ op: 'maxpool'; kernel: number; stride: number; padding: number } & MapIO)
+		| ({ op: 'add' } & MapIO)
+		| ({ op: 'zeropad'; stride: number; padChannels: number } & MapIO)
+		| ({ op: 'avgpool' } & MapIO)
+		| { op: 'flatten'; inShape: MapShape; outShape: VectorShape }
+		| {
+				op: 'linear';
+				inFeatures: number;
+				outFeatures: number;
+				bias: boolean;
+				inShape: Shape;
+				outShape: VectorShape;
+		  }
 	);
+
+/** A node whose output is a feature map [C, H, W]: every node but the head's flatten and fc. */
+export type MapNode = Exclude<GraphNode, { op: 'flatten' | 'linear' }>;
 
 export type Op = GraphNode['op'];
 
@@ -71,8 +100,8 @@ export interface BlockGroup {
 	/** Every node of the block in execution order. */
 	nodeIds: string[];
 	shortcut: ShortcutKind;
-	inShape: Shape;
-	outShape: Shape;
+	inShape: MapShape;
+	outShape: MapShape;
 	totals: Totals;
 }
 
@@ -80,13 +109,14 @@ export interface StageGroup {
 	id: string;
 	index: number;
 	blocks: BlockGroup[];
-	inShape: Shape;
-	outShape: Shape;
+	inShape: MapShape;
+	outShape: MapShape;
 	totals: Totals;
 }
 
 export interface SectionGroup {
 	nodeIds: string[];
+	/** The stem's output is a map; the head's is fc's [classes]. */
 	inShape: Shape;
 	outShape: Shape;
 	totals: Totals;
@@ -94,8 +124,8 @@ export interface SectionGroup {
 
 export interface BlockGraph {
 	spec: ArchSpec;
-	/** All nodes in execution (topological) order; the first is `input`, the last is `fc`. */
-	nodes: GraphNode[];
+	/** All nodes in execution (topological) order; the first is `input` (a map), the last is `fc`. */
+	nodes: [MapNode, ...GraphNode[]];
 	byId: Map<string, GraphNode>;
 	stem: SectionGroup;
 	stages: StageGroup[];
@@ -106,9 +136,9 @@ export interface BlockGraph {
 	output: string;
 }
 
-export const BN_EPS = 1e-5;
+const BN_EPS = 1e-5;
 
-type NodeFields<T> = T extends unknown ? Omit<T, keyof NodeBase> : never;
+type NodeFields<T> = T extends unknown ? Omit<T, keyof NodeBase | 'inShape' | 'outShape'> : never;
 type Place = Pick<NodeBase, 'section' | 'stage' | 'block' | 'path'>;
 
 class Builder {
@@ -116,20 +146,22 @@ class Builder {
 	readonly byId = new Map<string, GraphNode>();
 	constructor(private readonly errorPath: () => string) {}
 
-	private push(
+	private push<N extends GraphNode>(
 		id: string,
 		from: GraphNode[],
-		outShape: Shape,
+		outShape: N['outShape'],
 		metrics: Metrics,
 		rf: { receptiveField: number; jump: number },
 		place: Place,
-		fields: NodeFields<GraphNode>
-	): GraphNode {
-		if (!(outShape[1] >= 1 && outShape[2] >= 1))
+		fields: NodeFields<N>
+	): N {
+		if (outShape.length === 3 && !(outShape[1] >= 1 && outShape[2] >= 1)) {
+			const [, h, w] = from[0].outShape as MapShape;
 			throw new SpecError(
 				this.errorPath(),
-				`${id}: the feature map would shrink to ${outShape[1]}×${outShape[2]} (input ${from[0].outShape[1]}×${from[0].outShape[2]})`
+				`${id}: the feature map would shrink to ${outShape[1]}×${outShape[2]} (input ${h}×${w})`
 			);
+		}
 		// Fields written out rather than spread: object spread made this the hot spot of the build.
 		const node = Object.assign(
 			{
@@ -150,22 +182,30 @@ class Builder {
 				path: place.path
 			},
 			fields
-		) as GraphNode;
+		) as N;
 		this.nodes.push(node);
 		this.byId.set(id, node);
 		return node;
 	}
 
-	input(shape: Shape): GraphNode {
+	input(shape: MapShape): MapNode {
 		const place: Place = { section: 'input', stage: null, block: null, path: 'main' };
-		return this.push('input', [], shape, movementMetrics(shape), { receptiveField: 1, jump: 1 }, place, {
-			op: 'input'
-		});
+		return this.push<MapNode>(
+			'input',
+			[],
+			shape,
+			movementMetrics(shape),
+			{ receptiveField: 1, jump: 1 },
+			place,
+			{
+				op: 'input'
+			}
+		);
 	}
 
 	conv(
 		id: string,
-		x: GraphNode,
+		x: MapNode,
 		out: number,
 		kernel: number,
 		stride: number,
@@ -175,8 +215,8 @@ class Builder {
 	) {
 		const padding = Math.floor(kernel / 2);
 		const [, h, w] = x.outShape;
-		const shape: Shape = [out, outSide(h, kernel, stride, padding), outSide(w, kernel, stride, padding)];
-		return this.push(
+		const shape: MapShape = [out, outSide(h, kernel, stride, padding), outSide(w, kernel, stride, padding)];
+		return this.push<MapNode>(
 			id,
 			[x],
 			shape,
@@ -194,67 +234,106 @@ class Builder {
 		);
 	}
 
-	bn(id: string, x: GraphNode, place: Place) {
-		return this.push(id, [x], x.outShape, batchNormMetrics(x.outShape), pass(x), place, {
+	bn(id: string, x: MapNode, place: Place) {
+		return this.push<MapNode>(id, [x], x.outShape, batchNormMetrics(x.outShape), pass(x), place, {
 			op: 'batchnorm',
 			eps: BN_EPS
 		});
 	}
 
-	relu(id: string, x: GraphNode, place: Place) {
-		return this.push(id, [x], x.outShape, elementwiseMetrics(x.outShape), pass(x), place, { op: 'relu' });
-	}
-
-	maxpool(id: string, x: GraphNode, kernel: number, stride: number, padding: number, place: Place) {
-		const [c, h, w] = x.outShape;
-		const shape: Shape = [c, outSide(h, kernel, stride, padding), outSide(w, kernel, stride, padding)];
-		return this.push(id, [x], shape, maxPoolMetrics(shape, kernel), window(x, kernel, stride), place, {
-			op: 'maxpool',
-			kernel,
-			stride,
-			padding
+	relu(id: string, x: MapNode, place: Place) {
+		return this.push<MapNode>(id, [x], x.outShape, elementwiseMetrics(x.outShape), pass(x), place, {
+			op: 'relu'
 		});
 	}
 
-	add(id: string, main: GraphNode, shortcut: GraphNode, place: Place) {
+	maxpool(id: string, x: MapNode, kernel: number, stride: number, padding: number, place: Place) {
+		const [c, h, w] = x.outShape;
+		const shape: MapShape = [c, outSide(h, kernel, stride, padding), outSide(w, kernel, stride, padding)];
+		return this.push<MapNode>(
+			id,
+			[x],
+			shape,
+			maxPoolMetrics(shape, kernel),
+			window(x, kernel, stride),
+			place,
+			{
+				op: 'maxpool',
+				kernel,
+				stride,
+				padding
+			}
+		);
+	}
+
+	add(id: string, main: MapNode, shortcut: MapNode, place: Place) {
 		const rf = { receptiveField: Math.max(main.receptiveField, shortcut.receptiveField), jump: main.jump };
-		return this.push(id, [main, shortcut], main.outShape, elementwiseMetrics(main.outShape), rf, place, {
-			op: 'add'
-		});
+		return this.push<MapNode>(
+			id,
+			[main, shortcut],
+			main.outShape,
+			elementwiseMetrics(main.outShape),
+			rf,
+			place,
+			{
+				op: 'add'
+			}
+		);
 	}
 
-	zeropad(id: string, x: GraphNode, outChannels: number, stride: number, place: Place) {
+	zeropad(id: string, x: MapNode, outChannels: number, stride: number, place: Place) {
 		const [c, h, w] = x.outShape;
-		const shape: Shape = [outChannels, Math.ceil(h / stride), Math.ceil(w / stride)];
+		const shape: MapShape = [outChannels, Math.ceil(h / stride), Math.ceil(w / stride)];
 		const rf = { receptiveField: x.receptiveField, jump: x.jump * stride };
-		return this.push(id, [x], shape, movementMetrics(shape), rf, place, {
+		return this.push<MapNode>(id, [x], shape, movementMetrics(shape), rf, place, {
 			op: 'zeropad',
 			stride,
 			padChannels: outChannels - c
 		});
 	}
 
-	avgpool(id: string, x: GraphNode, place: Place) {
-		const shape: Shape = [x.outShape[0], 1, 1];
-		return this.push(id, [x], shape, globalAvgPoolMetrics(x.outShape, shape), whole(x), place, {
+	avgpool(id: string, x: MapNode, place: Place) {
+		const shape: MapShape = [x.outShape[0], 1, 1];
+		return this.push<MapNode>(id, [x], shape, globalAvgPoolMetrics(x.outShape, shape), whole(x), place, {
 			op: 'avgpool'
 		});
 	}
 
-	flatten(id: string, x: GraphNode, place: Place) {
-		const shape: Shape = [x.outShape[0] * x.outShape[1] * x.outShape[2], 1, 1];
-		return this.push(id, [x], shape, movementMetrics(shape), whole(x), place, { op: 'flatten' });
+	/** torch.flatten(x, 1): [C, H, W] → [C·H·W]. */
+	flatten(id: string, x: MapNode, place: Place) {
+		const shape: VectorShape = [elements(x.outShape)];
+		return this.push<Extract<GraphNode, { op: 'flatten' }>>(
+			id,
+			[x],
+			shape,
+			movementMetrics(shape),
+			whole(x),
+			place,
+			{
+				op: 'flatten'
+			}
+		);
 	}
 
+	/** nn.Linear: → [classes]; it reads every value of its input (a pooled map or a flattened one). */
 	linear(id: string, x: GraphNode, out: number, place: Place) {
-		const inFeatures = x.outShape[0] * x.outShape[1] * x.outShape[2];
-		const shape: Shape = [out, 1, 1];
-		return this.push(id, [x], shape, linearMetrics(inFeatures, out, true), whole(x), place, {
-			op: 'linear',
-			inFeatures,
-			outFeatures: out,
-			bias: true
-		});
+		const inFeatures = elements(x.outShape);
+		const shape: VectorShape = [out];
+		// x already sees the whole input (avgpool or flatten): fc adds nothing to the receptive field
+		return this.push<Extract<GraphNode, { op: 'linear' }>>(
+			id,
+			[x],
+			shape,
+			linearMetrics(inFeatures, out, true),
+			pass(x),
+			place,
+			{
+				op: 'linear',
+				inFeatures,
+				outFeatures: out,
+				bias: true
+			}
+		);
 	}
 }
 
@@ -264,7 +343,7 @@ const window = (x: GraphNode, kernel: number, stride: number) => ({
 	jump: x.jump * stride
 });
 /** A node that sees every position of its input map. */
-const whole = (x: GraphNode) => ({
+const whole = (x: MapNode) => ({
 	receptiveField: x.receptiveField + (Math.max(x.outShape[1], x.outShape[2]) - 1) * x.jump,
 	jump: x.jump * Math.max(x.outShape[1], x.outShape[2])
 });
@@ -316,7 +395,7 @@ export function buildGraph(spec: ArchSpec): BlockGraph {
 			const inC = blockIn.outShape[0];
 			const outC = st.width * spec.expansion;
 
-			let y: GraphNode;
+			let y: MapNode;
 			if (spec.block === 'basic') {
 				y = b.conv(`${id}.conv1`, blockIn, st.width, 3, stride, 1, bias, main);
 				y = b.bn(`${id}.bn1`, y, main);
@@ -341,7 +420,7 @@ export function buildGraph(spec: ArchSpec): BlockGraph {
 			let shortcut: ShortcutKind = 'none';
 			if (spec.residual) {
 				const changes = stride !== 1 || inC !== outC;
-				let s: GraphNode = blockIn;
+				let s: MapNode = blockIn;
 				if (spec.shortcut === 'C' || (spec.shortcut === 'B' && changes)) {
 					shortcut = 'projection';
 					s = b.conv(`${id}.downsample.0`, blockIn, outC, 1, stride, 1, bias, side);
@@ -381,8 +460,9 @@ export function buildGraph(spec: ArchSpec): BlockGraph {
 	errorPath = 'head';
 	const headPlace: Place = { section: 'head', stage: null, block: null, path: 'main' };
 	const headStart = b.nodes.length;
-	x = spec.head.pool === 'avg' ? b.avgpool('avgpool', x, headPlace) : b.flatten('flatten', x, headPlace);
-	const fc = b.linear('fc', x, spec.head.classes, headPlace);
+	const pooled =
+		spec.head.pool === 'avg' ? b.avgpool('avgpool', x, headPlace) : b.flatten('flatten', x, headPlace);
+	const fc = b.linear('fc', pooled, spec.head.classes, headPlace);
 	const head = section(b.nodes.slice(headStart));
 
 	const totals = sumMetrics(b.nodes.slice(1));
@@ -393,7 +473,8 @@ export function buildGraph(spec: ArchSpec): BlockGraph {
 			'',
 			`the network is too large to count exactly (${largest.toExponential(2)} > 2^53); use a smaller input, fewer channels or an avg head`
 		);
-	return { spec, nodes: b.nodes, byId: b.byId, stem, stages, head, totals, output: fc.id };
+	const nodes = b.nodes as [MapNode, ...GraphNode[]];
+	return { spec, nodes, byId: b.byId, stem, stages, head, totals, output: fc.id };
 }
 
 export type GraphResult = { ok: true; graph: BlockGraph } | { ok: false; errors: SpecError[] };

@@ -3,8 +3,12 @@
  * once per node and the graph carries the results — no view recomputes them.
  */
 
-/** [channels, height, width] of one feature map, batch 1. */
-export type Shape = readonly [number, number, number];
+/** [channels, height, width] of one feature map, batch 1 (the batch dimension left out). */
+export type MapShape = readonly [number, number, number];
+/** [features] of a vector: what PyTorch's flatten and Linear give (torch.flatten(x, 1), fc → [classes]). */
+export type VectorShape = readonly [number];
+/** A node's output: a feature map everywhere but in the head's flatten and fc. */
+export type Shape = MapShape | VectorShape;
 
 export interface Metrics {
 	/** Trainable parameters: conv weights and biases, BN γ and β, fc weight and bias. */
@@ -21,7 +25,7 @@ export interface Metrics {
 
 export type Totals = Metrics;
 
-export const ZERO_METRICS: Metrics = Object.freeze({
+const ZERO_METRICS: Metrics = Object.freeze({
 	params: 0,
 	buffers: 0,
 	macs: 0,
@@ -29,13 +33,14 @@ export const ZERO_METRICS: Metrics = Object.freeze({
 	activationBytes: 0
 });
 
-export const elements = (s: Shape): number => s[0] * s[1] * s[2];
+/** Values in a shape: C·H·W, or the features of a vector. */
+export const elements = (s: Shape): number => s.reduce((a: number, b: number) => a * b, 1);
 
 const bytes = (out: Shape) => 4 * elements(out);
 
 export function convMetrics(
-	inShape: Shape,
-	out: Shape,
+	inShape: MapShape,
+	out: MapShape,
 	kernel: number,
 	groups: number,
 	bias: boolean
@@ -51,7 +56,7 @@ export function convMetrics(
 	};
 }
 
-export function batchNormMetrics(out: Shape): Metrics {
+export function batchNormMetrics(out: MapShape): Metrics {
 	return {
 		params: 2 * out[0],
 		buffers: 2 * out[0],
@@ -62,11 +67,11 @@ export function batchNormMetrics(out: Shape): Metrics {
 }
 
 /** ReLU and the residual add: one operation per output element. */
-export function elementwiseMetrics(out: Shape): Metrics {
+export function elementwiseMetrics(out: MapShape): Metrics {
 	return { params: 0, buffers: 0, macs: 0, flops: elements(out), activationBytes: bytes(out) };
 }
 
-export function maxPoolMetrics(out: Shape, kernel: number): Metrics {
+export function maxPoolMetrics(out: MapShape, kernel: number): Metrics {
 	return {
 		params: 0,
 		buffers: 0,
@@ -77,7 +82,7 @@ export function maxPoolMetrics(out: Shape, kernel: number): Metrics {
 }
 
 /** Global average pool: H·W − 1 adds and one divide per channel. */
-export function globalAvgPoolMetrics(inShape: Shape, out: Shape): Metrics {
+export function globalAvgPoolMetrics(inShape: MapShape, out: MapShape): Metrics {
 	return { params: 0, buffers: 0, macs: 0, flops: elements(inShape), activationBytes: bytes(out) };
 }
 
@@ -97,7 +102,7 @@ export function linearMetrics(inFeatures: number, outFeatures: number, bias: boo
 	};
 }
 
-export function addMetrics(into: Metrics, m: Metrics): void {
+function addMetrics(into: Metrics, m: Metrics): void {
 	const t = into as { -readonly [K in keyof Metrics]: number };
 	t.params += m.params;
 	t.buffers += m.buffers;

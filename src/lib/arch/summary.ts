@@ -4,8 +4,8 @@
  */
 import type { BlockGraph, GraphNode } from './graph';
 import { canonicalSpec, type ArchSpec } from './spec';
-import type { Totals } from './metrics';
-import { grouped, megabytes, shapeText, si } from './units';
+import type { Shape, Totals } from './metrics';
+import { byteSize, grouped, shapeText, si } from './units';
 
 export type SummaryFormat = 'json' | 'table' | 'markdown' | 'csv';
 export const SUMMARY_FORMATS: readonly SummaryFormat[] = ['json', 'table', 'markdown', 'csv'];
@@ -13,7 +13,9 @@ export const SUMMARY_FORMATS: readonly SummaryFormat[] = ['json', 'table', 'mark
 export interface LayerRow {
 	id: string;
 	op: GraphNode['op'];
+	/** [C, H, W]; [features] after flatten. */
 	inShape: number[];
+	/** [C, H, W]; fc gives [classes] and flatten [C·H·W], as in PyTorch (DESIGN §3.2). */
 	outShape: number[];
 	params: number;
 	macs: number;
@@ -57,10 +59,10 @@ function totalsLines(g: BlockGraph): [string, string][] {
 		['BN buffers (non-trainable)', grouped(t.buffers)],
 		['MACs', `${grouped(t.macs)} (${si(t.macs)}MACs)`],
 		['FLOPs', `${grouped(t.flops)} (${si(t.flops)}FLOPs)`],
-		['Input size', megabytes(inputBytes)],
-		['Activations (forward, fp32)', megabytes(t.activationBytes)],
-		['Weights size (fp32)', megabytes(4 * (t.params + t.buffers))],
-		['Estimated total size', megabytes(inputBytes + t.activationBytes + 4 * (t.params + t.buffers))]
+		['Input size', byteSize(inputBytes)],
+		['Activations (forward, fp32)', byteSize(t.activationBytes)],
+		['Weights size (fp32)', byteSize(4 * (t.params + t.buffers))],
+		['Estimated total size', byteSize(inputBytes + t.activationBytes + 4 * (t.params + t.buffers))]
 	];
 }
 
@@ -149,7 +151,7 @@ export function summaryTable(g: BlockGraph): string {
 	].join('\n');
 }
 
-export function summaryMarkdown(g: BlockGraph): string {
+function summaryMarkdown(g: BlockGraph): string {
 	const esc = (s: string) => s.replace(/\|/g, '\\|');
 	const out = [
 		`### ${esc(g.spec.name)}`,
@@ -185,15 +187,18 @@ export const CSV_COLUMNS = [
 	'receptive_field'
 ] as const;
 
-export function summaryCsv(g: BlockGraph): string {
+/** C, H, W cells; a vector ([classes], [C·H·W]) fills C and leaves H and W empty. */
+const chw = (s: Shape): (number | '')[] => [s[0], s[1] ?? '', s[2] ?? ''];
+
+function summaryCsv(g: BlockGraph): string {
 	const rows = layers(g).map((n) =>
 		[
 			n.id,
 			n.op,
 			n.stage === null ? '' : n.stage,
 			n.block ?? '',
-			...n.inShape,
-			...n.outShape,
+			...chw(n.inShape),
+			...chw(n.outShape),
 			n.params,
 			n.buffers,
 			n.macs,

@@ -16,8 +16,35 @@ export function si(n: number, digits = 3): string {
 	return `${n}`;
 }
 
-/** Bytes → "97.49 MB" (MB = 2^20 bytes, as torchinfo prints). */
-export const megabytes = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(2)} MB`;
+const BYTE_UNITS = ['KB', 'MB', 'GB', 'TB', 'PB', 'EB'] as const;
+
+/**
+ * A byte size in the largest unit that keeps it ≥ 1: "512 B", "12.50 KB", "97.49 MB",
+ * "265.85 GB", "1.50 TB". Units are binary (1 KB = 1024 B, 1 MB = 2^20 B), as torchsummary
+ * prints ResNet-50's "Params size (MB): 97.49". Two decimals, or `significant` digits where space
+ * is short ("3.06 MB", "30.6 MB", "266 GB"). The one formatter of byte sizes: CLI, page, diagram.
+ */
+export function byteSize(
+	bytes: number,
+	digits: { significant: number } | { decimals: number } = { decimals: 2 }
+): string {
+	if (!Number.isFinite(bytes)) return `${bytes} B`;
+	const abs = Math.abs(bytes);
+	if (abs < 1024) return `${bytes} B`;
+	let i = 0;
+	while (i < BYTE_UNITS.length - 1 && abs >= 1024 ** (i + 2)) i++;
+	let v = bytes / 1024 ** (i + 1);
+	let text =
+		'decimals' in digits ? v.toFixed(digits.decimals) : String(Number(v.toPrecision(digits.significant)));
+	// rounding up to 1024 (1023.999 KB) belongs to the next unit
+	if (Math.abs(Number(text)) >= 1024 && i < BYTE_UNITS.length - 1) {
+		v /= 1024;
+		i++;
+		text =
+			'decimals' in digits ? v.toFixed(digits.decimals) : String(Number(v.toPrecision(digits.significant)));
+	}
+	return `${text} ${BYTE_UNITS[i]}`;
+}
 
 /** [C, H, W] → "64×56×56". */
 export const shapeText = (s: readonly number[]): string => s.join('×');

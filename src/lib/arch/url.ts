@@ -9,7 +9,8 @@
  * Keys: name, input (CxHxW), stem (kind.width), block, expansion, groups, wpg (width per group),
  * stages (blocks.width.stride joined by _), shortcut, strideOn, residual (0/1), bias (0/1),
  * pool, classes. Unknown keys are ignored (room for other views' parameters).
- * Decoding never throws: a bad link comes back as SpecErrors placed by the field they spoil.
+ * Decoding never throws: a bad key comes back as SpecErrors placed by the field it spoils, and
+ * the link's other keys are still used.
  */
 import { presetSpec, PRESET_NAMES } from './presets';
 import {
@@ -24,7 +25,7 @@ import {
 } from './spec';
 import { tryBuildGraph } from './graph';
 
-export const DEFAULT_PRESET = 'resnet50';
+const DEFAULT_PRESET = 'resnet50';
 
 const bit = (b: boolean) => (b ? '1' : '0');
 const stagesText = (s: ArchSpec['stages']) =>
@@ -56,7 +57,25 @@ export function encodeSpecUrl(spec: ArchSpec, base: string = DEFAULT_PRESET): st
 	return new URLSearchParams(q).toString();
 }
 
-export type DecodeResult = { ok: true; spec: ArchSpec; preset: string } | { ok: false; errors: SpecError[] };
+/**
+ * A decoded link: the spec it describes and the problems with it. `ok` links name a known preset;
+ * a key that is malformed or makes the spec invalid is left out (the preset's value stays) and
+ * reported in `errors`, so one bad key never throws away the rest.
+ */
+export type DecodeResult =
+	{ ok: true; spec: ArchSpec; preset: string; errors: SpecError[] } | { ok: false; errors: SpecError[] };
+
+/** One key of the link, read: the edit it makes, or the errors that keep it out. */
+interface KeyEdit {
+	key: string;
+	/** The spec paths the key writes: a spec error under one of them is the key's fault. */
+	paths: string[];
+	apply: (spec: ArchSpec) => void;
+	errors: SpecError[];
+}
+
+const owns = (paths: string[], path: string) =>
+	paths.some((p) => path === p || path.startsWith(`${p}.`) || path.startsWith(`${p}[`));
 
 /** Parses a share link's query (with or without `?`, or a whole URL). */
 export function decodeSpecUrl(query: string): DecodeResult {
@@ -65,102 +84,139 @@ export function decodeSpecUrl(query: string): DecodeResult {
 	if (qAt >= 0) search = query.slice(qAt + 1);
 	search = search.split('#')[0];
 	const params = new URLSearchParams(search);
-	const errors: SpecError[] = [];
-	const err = (path: string, message: string) => errors.push(new SpecError(path, message));
 
 	const preset = params.get('preset') ?? DEFAULT_PRESET;
-	const base = presetSpec(preset);
-	if (!base) {
-		err('preset', `the link names an unknown preset "${preset}" (known: ${PRESET_NAMES.join(', ')})`);
-		return { ok: false, errors };
-	}
-	const spec = base;
-
-	/** A whole number written in decimal digits; anything else is an error at `path`. */
-	const num = (text: string, path: string): number => {
-		if (!/^\d{1,9}$/.test(text)) {
-			err(path, `the link has "${text}" here, not a whole number`);
-			return NaN;
+	if (!presetSpec(preset))
+		return {
+			ok: false,
+			errors: [
+				new SpecError(
+					'preset',
+					`the link names an unknown preset "${preset}" (known: ${PRESET_NAMES.join(', ')})`
+				)
+			]
+		};
+	const edits = readKeys(params);
+	const errors = edits.flatMap((e) => e.errors);
+	let used = edits.filter((e) => e.errors.length === 0);
+	// Keys that read well but make an invalid spec together with the rest go, one round at a time.
+	for (;;) {
+		const spec = presetSpec(preset)!;
+		for (const e of used) e.apply(spec);
+		const built = tryBuildGraph(spec);
+		if (built.ok) return { ok: true, spec: canonicalSpec(spec), preset, errors };
+		errors.push(...built.errors);
+		let blamed = used.filter((e) => built.errors.some((err) => owns(e.paths, err.path)));
+		// Nobody named (a map shrinking away in a stage the link left as it was, because of its
+		// input): the one key without which the rest builds, else all of them.
+		if (blamed.length === 0) {
+			const culprit = used.find((e) =>
+				builds(
+					preset,
+					used.filter((x) => x !== e)
+				)
+			);
+			blamed = culprit ? [culprit] : used;
 		}
+		used = used.filter((e) => !blamed.includes(e));
+	}
+}
+
+function builds(preset: string, edits: KeyEdit[]): boolean {
+	const spec = presetSpec(preset)!;
+	for (const e of edits) e.apply(spec);
+	return tryBuildGraph(spec).ok;
+}
+
+/** Each key of the link, as an edit of the preset's spec or as the errors that keep it out. */
+function readKeys(params: URLSearchParams): KeyEdit[] {
+	const edits: KeyEdit[] = [];
+	const key = (
+		name: string,
+		paths: string[],
+		read: (v: string, err: (path: string, m: string) => void) => (s: ArchSpec) => void
+	) => {
+		const v = params.get(name);
+		if (v === null) return;
+		const errors: SpecError[] = [];
+		const apply = read(v, (path, message) => errors.push(new SpecError(path, message)));
+		edits.push({ key: name, paths, apply, errors });
+	};
+	/** A whole number ≥ 1 written in decimal digits; anything else is an error at `path`. */
+	const num = (text: string, path: string, what: string, err: (path: string, m: string) => void): number => {
+		if (!/^\d{1,9}$/.test(text) || Number(text) < 1)
+			err(path, `${what} must be a whole number ≥ 1, got ${text === '' ? 'nothing' : text}`);
 		return Number(text);
 	};
-	const choice = <T extends string>(key: string, path: string, allowed: readonly T[]): T | undefined => {
-		const v = params.get(key);
-		if (v === null) return undefined;
-		if (!allowed.includes(v as T)) {
-			err(path, `the link has "${v}", but it must be one of ${allowed.join(', ')}`);
-			return undefined;
-		}
-		return v as T;
-	};
-	const flag = (key: string, path: string): boolean | undefined => {
-		const v = params.get(key);
-		if (v === null) return undefined;
-		if (v !== '0' && v !== '1') {
-			err(path, `the link has "${v}", but it must be 0 or 1`);
-			return undefined;
-		}
-		return v === '1';
-	};
+	const choice = <T extends string>(
+		name: string,
+		path: string,
+		allowed: readonly T[],
+		set: (s: ArchSpec, v: T) => void
+	) =>
+		key(name, [path], (v, err) => {
+			if (!allowed.includes(v as T)) err(path, `${name} must be one of ${allowed.join(', ')}, got "${v}"`);
+			return (s) => set(s, v as T);
+		});
+	const flag = (name: string, path: string, set: (s: ArchSpec, v: boolean) => void) =>
+		key(name, [path], (v, err) => {
+			if (v !== '0' && v !== '1') err(path, `${name} must be 0 or 1, got "${v}"`);
+			return (s) => set(s, v === '1');
+		});
 
-	const name = params.get('name');
-	if (name !== null) spec.name = name;
-	const input = params.get('input');
-	if (input !== null) {
-		const parts = input.split('x');
-		if (parts.length !== 3) err('input', `the link has input "${input}"; write it C×H×W, e.g. 3x224x224`);
-		else {
-			spec.input = {
-				channels: num(parts[0], 'input.channels'),
-				height: num(parts[1], 'input.height'),
-				width: num(parts[2], 'input.width')
-			};
+	key('name', ['name'], (v) => (s) => (s.name = v));
+	key('input', ['input'], (v, err) => {
+		const parts = v.split('x');
+		if (parts.length !== 3) {
+			err('input', `the link has input "${v}"; write it C×H×W, e.g. 3x224x224`);
+			return () => {};
 		}
-	}
-	const stem = params.get('stem');
-	if (stem !== null) {
-		const [kind, width, ...rest] = stem.split('.');
+		const [channels, height, width] = (['channels', 'height', 'width'] as const).map((f, i) =>
+			num(parts[i], `input.${f}`, `input ${f}`, err)
+		);
+		return (s) => (s.input = { channels, height, width });
+	});
+	key('stem', ['stem'], (v, err) => {
+		const [kind, width, ...rest] = v.split('.');
 		if (width === undefined || rest.length > 0)
-			err('stem', `the link has stem "${stem}"; write it kind.width, e.g. cifar.16`);
+			err('stem', `the link has stem "${v}"; write it kind.width, e.g. cifar.16`);
 		else if (!STEM_KINDS.includes(kind as ArchSpec['stem']['kind']))
-			err('stem.kind', `the link has "${kind}", but it must be one of ${STEM_KINDS.join(', ')}`);
-		else spec.stem = { kind: kind as ArchSpec['stem']['kind'], width: num(width, 'stem.width') };
-	}
-	spec.block = choice('block', 'block', BLOCK_KINDS) ?? spec.block;
-	for (const [key, field] of [
+			err('stem.kind', `the stem's kind must be one of ${STEM_KINDS.join(', ')}, got "${kind}"`);
+		const w = width === undefined ? NaN : num(width, 'stem.width', 'the stem width', err);
+		return (s) => (s.stem = { kind: kind as ArchSpec['stem']['kind'], width: w });
+	});
+	choice('block', 'block', BLOCK_KINDS, (s, v) => (s.block = v));
+	for (const [name, field] of [
 		['expansion', 'expansion'],
 		['groups', 'groups'],
 		['wpg', 'widthPerGroup']
-	] as const) {
-		const v = params.get(key);
-		if (v !== null) spec[field] = num(v, field);
-	}
-	const stages = params.get('stages');
-	if (stages !== null) {
-		const list = stages.split('_');
-		spec.stages = list.map((text, i) => {
+	] as const)
+		key(name, [field], (v, err) => {
+			const n = num(v, field, name, err);
+			return (s) => (s[field] = n);
+		});
+	key('stages', ['stages'], (v, err) => {
+		const stages = v.split('_').map((text, i) => {
 			const parts = text.split('.');
 			if (parts.length !== 3) {
 				err(`stages[${i}]`, `the link has stage "${text}"; write it blocks.width.stride, e.g. 3.64.1`);
 				return { blocks: NaN, width: NaN, stride: NaN };
 			}
-			return {
-				blocks: num(parts[0], `stages[${i}].blocks`),
-				width: num(parts[1], `stages[${i}].width`),
-				stride: num(parts[2], `stages[${i}].stride`)
-			};
+			const [blocks, width, stride] = (['blocks', 'width', 'stride'] as const).map((f, j) =>
+				num(parts[j], `stages[${i}].${f}`, `stage ${i + 1}'s ${f}`, err)
+			);
+			return { blocks, width, stride };
 		});
-	}
-	spec.shortcut = choice('shortcut', 'shortcut', SHORTCUT_OPTIONS) ?? spec.shortcut;
-	spec.strideOn = choice('strideOn', 'strideOn', STRIDE_ON) ?? spec.strideOn;
-	spec.residual = flag('residual', 'residual') ?? spec.residual;
-	spec.convBias = flag('bias', 'convBias') ?? spec.convBias;
-	spec.head.pool = choice('pool', 'head.pool', HEAD_POOLS) ?? spec.head.pool;
-	const classes = params.get('classes');
-	if (classes !== null) spec.head.classes = num(classes, 'head.classes');
-
-	if (errors.length > 0) return { ok: false, errors };
-	const built = tryBuildGraph(spec);
-	if (!built.ok) return { ok: false, errors: built.errors };
-	return { ok: true, spec: canonicalSpec(spec), preset };
+		return (s) => (s.stages = stages);
+	});
+	choice('shortcut', 'shortcut', SHORTCUT_OPTIONS, (s, v) => (s.shortcut = v));
+	choice('strideOn', 'strideOn', STRIDE_ON, (s, v) => (s.strideOn = v));
+	flag('residual', 'residual', (s, v) => (s.residual = v));
+	flag('bias', 'convBias', (s, v) => (s.convBias = v));
+	choice('pool', 'head.pool', HEAD_POOLS, (s, v) => (s.head.pool = v));
+	key('classes', ['head.classes'], (v, err) => {
+		const n = num(v, 'head.classes', 'classes', err);
+		return (s) => (s.head.classes = n);
+	});
+	return edits;
 }

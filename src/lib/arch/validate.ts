@@ -6,8 +6,7 @@ import {
 	STEM_KINDS,
 	STRIDE_ON,
 	SpecError,
-	bottleneckInnerWidth,
-	type ArchSpec
+	bottleneckInnerWidth
 } from './spec';
 
 /**
@@ -181,9 +180,4 @@ export function specFieldErrors(x: unknown): SpecError[] {
 		});
 	}
 	return errors;
-}
-
-/** Narrows after a successful check. */
-export function isArchSpec(x: unknown): x is ArchSpec {
-	return specFieldErrors(x).length === 0;
 }

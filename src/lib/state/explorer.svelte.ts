@@ -130,19 +130,19 @@ export class Explorer {
 		this.update(edit);
 	}
 
-	/** Restores a spec from a share link's query; a bad link leaves the spec as it is. */
+	/**
+	 * Restores a spec from a share link's query. A bad key is left out (and kept in loadErrors);
+	 * a link to an unknown preset leaves the spec as it is. True when the whole link was used.
+	 */
 	loadQuery(query: string): boolean {
 		const r = decodeSpecUrl(query);
-		if (!r.ok) {
-			this.loadErrors = r.errors;
-			this.loadSource = 'link';
-			return false;
-		}
-		this.loadErrors = [];
+		this.loadErrors = r.errors;
+		this.loadSource = 'link';
+		if (!r.ok) return false;
 		this.basePreset = r.preset;
 		this.setSpec(r.spec);
 		this.basePreset = r.preset;
-		return true;
+		return r.errors.length === 0;
 	}
 
 	/** Loads a `.json` spec file's text; errors are kept as values and the spec stays as it is. */

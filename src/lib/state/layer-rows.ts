@@ -2,7 +2,7 @@
  * The layer table's rows: a tree (stem, stages ▸ blocks ▸ layers, head) collapsed by stage and
  * block, or — once sorted by a column — every layer in one flat list. Pure: no DOM, no runes.
  */
-import type { BlockGraph, BlockGroup, GraphNode, StageGroup } from '$lib/arch';
+import { elements, type BlockGraph, type BlockGroup, type GraphNode, type StageGroup } from '$lib/arch';
 
 export type SortKey = 'order' | 'id' | 'op' | 'shape' | 'params' | 'macs' | 'flops' | 'rf';
 export interface Sort {
@@ -23,7 +23,7 @@ const value = (n: GraphNode, key: SortKey, order: number): number | string => {
 		case 'op':
 			return n.op;
 		case 'shape':
-			return n.outShape[0] * n.outShape[1] * n.outShape[2];
+			return elements(n.outShape);
 		case 'params':
 			return n.params;
 		case 'macs':

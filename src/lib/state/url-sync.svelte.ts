@@ -1,7 +1,8 @@
 /**
- * Keeps the address bar and the explorer in step: a link opens the spec it carries (a bad
- * link shows its errors and keeps the default), and every valid edit rewrites the query
- * (debounced, without adding history entries).
+ * Keeps the address bar and the explorer in step: a link opens the spec it carries (a bad key
+ * is left out and shown as an error, the link's other keys are used; an unknown preset keeps the
+ * default), and every valid edit rewrites the query to what is shown (debounced, without adding
+ * history entries).
  */
 import { replaceState } from '$app/navigation';
 import { resolve } from '$app/paths';

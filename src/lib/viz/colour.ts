@@ -11,7 +11,7 @@ import {
 	scaleSequential,
 	scaleSequentialLog
 } from 'd3';
-import { si } from '../arch/units';
+import { byteSize, si } from '../arch/units';
 
 export type ColourBy = 'params' | 'macs' | 'activationBytes' | 'receptiveField';
 
@@ -45,8 +45,7 @@ export function formatTick(v: number, by: ColourBy): string {
 export function shortMetric(v: number, by: ColourBy): string {
 	if (by === 'receptiveField') return `RF ${v}`;
 	if (v === 0) return '';
-	if (by === 'activationBytes')
-		return v >= 2 ** 20 ? `${(v / 2 ** 20).toPrecision(3)} MB` : `${(v / 1024).toPrecision(3)} kB`;
+	if (by === 'activationBytes') return byteSize(v, { significant: 3 });
 	return si(v);
 }
 

@@ -16,11 +16,11 @@ export interface Formula {
 const dot = (xs: (number | string)[]) => xs.join('·');
 
 export function nodeFormulas(graph: BlockGraph, n: GraphNode): Formula[] {
-	const [cOut, hOut, wOut] = n.outShape;
 	const cIn = n.inShape[0];
 	const out: Formula[] = [];
 	switch (n.op) {
 		case 'conv2d': {
+			const [cOut, hOut, wOut] = n.outShape;
 			const k = n.kernel;
 			const perOut = n.groups > 1 ? `(${cIn}/${n.groups})` : `${cIn}`;
 			const kk = `${k * k}`;
@@ -45,18 +45,18 @@ export function nodeFormulas(graph: BlockGraph, n: GraphNode): Formula[] {
 			});
 			break;
 		case 'batchnorm':
-			out.push({ name: 'params', symbolic: '2·C (γ, β)', factors: dot([2, cOut]) });
-			out.push({ name: 'FLOPs', symbolic: '2·C·H·W', factors: dot([2, cOut, hOut, wOut]) });
+			out.push({ name: 'params', symbolic: '2·C (γ, β)', factors: dot([2, n.outShape[0]]) });
+			out.push({ name: 'FLOPs', symbolic: '2·C·H·W', factors: dot([2, ...n.outShape]) });
 			break;
 		case 'relu':
 		case 'add':
-			out.push({ name: 'FLOPs', symbolic: 'C·H·W', factors: dot([cOut, hOut, wOut]) });
+			out.push({ name: 'FLOPs', symbolic: 'C·H·W', factors: dot([...n.outShape]) });
 			break;
 		case 'maxpool':
 			out.push({
 				name: 'FLOPs',
 				symbolic: 'C·H_out·W_out·(k²−1)',
-				factors: `${dot([cOut, hOut, wOut])}·(${n.kernel}²−1)`
+				factors: `${dot([...n.outShape])}·(${n.kernel}²−1)`
 			});
 			break;
 		case 'avgpool':

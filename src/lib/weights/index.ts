@@ -1,26 +1,34 @@
 /** Weights: read .safetensors and torch.save .pth files, check them against a graph, make seeded ones. */
 import { isZip, parsePth } from './pytorch';
 import { parseSafetensors } from './safetensors';
+import { describeBytes, expectedKind } from './sniff';
 import { fileError, type TensorMap } from './types';
 
 export * from './types';
 export { parseSafetensors, parseSafetensorsRaw, writeSafetensors } from './safetensors';
 export { parsePth, isZip } from './pytorch';
 export { expectedTensors, checkWeights } from './torchvision';
-export { initWeights, mulberry32 } from './init';
+export { initWeights } from './init';
 
 /**
- * Reads a checkpoint of either format, told apart by content (a zip archive is a .pth; anything
- * else must be safetensors); `fileName` only makes messages clearer.
+ * Reads a checkpoint of either format, told apart by content: a zip archive is a .pth (torch.save),
+ * an 8-byte header length followed by `{` is safetensors. Anything else is a WeightsError saying
+ * what the bytes are instead. `fileName` only chooses the words ("not a safetensors file" for a
+ * `.safetensors` name); messages never name the file — the caller puts the name in front, once.
  */
 export function loadCheckpoint(bytes: Uint8Array, fileName?: string): TensorMap {
 	if (isZip(bytes)) return parsePth(bytes);
-	if (bytes.length >= 9 && bytes[8] === 0x7b /* '{' */) return parseSafetensors(bytes);
+	if (looksLikeSafetensors(bytes)) return parseSafetensors(bytes);
 	if (bytes.length >= 2 && bytes[0] === 0x80) return parsePth(bytes); // legacy pickle: parsePth explains
-	const name = fileName ? `${fileName}: ` : '';
-	throw fileError(
-		`${name}not a weights file this app reads (expected .safetensors or a torch.save .pth)`,
-		'.safetensors or .pth',
-		bytes.length < 9 ? `${bytes.length} bytes` : 'unknown format'
-	);
+	const kind = expectedKind(fileName);
+	const what = describeBytes(bytes, fileName);
+	throw fileError(`not ${kind}: ${what}`, kind, what);
+}
+
+/**
+ * An 8-byte little-endian header length of a plausible size (its high 4 bytes zero: no text has
+ * those), then the JSON header's `{`. A truncated file still counts: its parser says so.
+ */
+function looksLikeSafetensors(bytes: Uint8Array): boolean {
+	return bytes.length >= 9 && bytes[8] === 0x7b && bytes.subarray(4, 8).every((b) => b === 0);
 }

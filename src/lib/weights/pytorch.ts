@@ -193,6 +193,20 @@ const TORCH_DTYPES: Record<string, RawDtype> = {
 
 type Value = unknown;
 
+/** Whether `data` holds the ASCII text `s` anywhere. */
+function includesAscii(data: Uint8Array, s: string): boolean {
+	const first = s.charCodeAt(0);
+	outer: for (
+		let i = data.indexOf(first);
+		i >= 0 && i + s.length <= data.length;
+		i = data.indexOf(first, i + 1)
+	) {
+		for (let j = 1; j < s.length; j++) if (data[i + j] !== s.charCodeAt(j)) continue outer;
+		return true;
+	}
+	return false;
+}
+
 function unpickle(data: Uint8Array, file: string): Value {
 	const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
 	const dec = new TextDecoder();
@@ -200,6 +214,16 @@ function unpickle(data: Uint8Array, file: string): Value {
 	const stack: Value[] = [];
 	const memo = new Map<number, Value>();
 	const bad = (what: string) => fileError(`cannot read ${file}: ${what}`, 'a torch.save pickle', what);
+	// torch.save(model) pickles the module's classes (torch.nn.modules.…), not just its tensors
+	const wholeModel = includesAscii(data, 'torch.nn.modules.');
+	const refuse = (fn: Global) =>
+		wholeModel
+			? fileError(
+					`a whole pickled model (torch.save(model)), not a state_dict: reading it would mean running the code of ${fn.full}, which this app never does. Save the weights alone with torch.save(model.state_dict(), "weights.pth") and open that file`,
+					'a state_dict',
+					'a pickled model'
+				)
+			: bad(`it calls ${fn.full}, which a state_dict does not need (refused: nothing in the file runs)`);
 	const need = (n: number) => {
 		if (p + n > data.length) throw bad('the pickle ends early (truncated file)');
 	};
@@ -421,14 +445,14 @@ function unpickle(data: Uint8Array, file: string): Value {
 				// REDUCE
 				const args = pop();
 				const fn = pop();
-				stack.push(reduce(fn, args as Value[], bad));
+				stack.push(reduce(fn, args as Value[], bad, refuse));
 				break;
 			}
 			case 0x81: {
 				// NEWOBJ
 				const args = pop();
 				const cls = pop();
-				stack.push(reduce(cls, args as Value[], bad));
+				stack.push(reduce(cls, args as Value[], bad, refuse));
 				break;
 			}
 			case 0x62: // BUILD: set state; only plain containers reach here, their state is ignored.
@@ -440,7 +464,12 @@ function unpickle(data: Uint8Array, file: string): Value {
 	}
 }
 
-function reduce(fn: Value, args: Value[], bad: (what: string) => WeightsError): Value {
+function reduce(
+	fn: Value,
+	args: Value[],
+	bad: (what: string) => WeightsError,
+	refuse: (fn: Global) => WeightsError
+): Value {
 	if (!(fn instanceof Global)) throw bad('REDUCE of something that is not a class or function');
 	switch (fn.full) {
 		case 'collections.OrderedDict':
@@ -462,7 +491,7 @@ function reduce(fn: Value, args: Value[], bad: (what: string) => WeightsError): 
 			return [];
 	}
 	if (fn.module === 'torch' && TORCH_DTYPES[fn.name]) return fn;
-	throw bad(`it calls ${fn.full}, which a state_dict does not need (refused: nothing in the file runs)`);
+	throw refuse(fn);
 }
 
 // ---------------------------------------------------------------- tensors

@@ -7,7 +7,7 @@
 import { buildGraph } from '../graph';
 import { bottleneckInnerWidth, type ArchSpec } from '../spec';
 import type { TableForm } from './grid';
-import { specDepth } from './parse';
+import { specDepth } from './result';
 
 interface Row {
 	name: string;

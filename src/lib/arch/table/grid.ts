@@ -104,10 +104,9 @@ function markdownGrid(src: string): Grid {
 
 const RULES = /^\\(hline|toprule|midrule|bottomrule|cline|cmidrule|specialrule|noalign|addlinespace)\b/;
 
-/** Unwraps \multicolumn and \multirow; a \multicolumn{n} cell stands for n cells. */
-function latexCell(src: string, cell: Cell): Cell[] {
+/** The cell without the rules (\hline \cline{3-7}) that lead it: they belong to no cell. */
+function skipRules(src: string, cell: Cell): Cell {
 	let c = trimCell(src, cell.start, cell.end);
-	// leading rules (\hline \cline{3-7}) belong to no cell
 	for (;;) {
 		const m = RULES.exec(src.slice(c.start, c.end));
 		if (!m) break;
@@ -120,6 +119,12 @@ function latexCell(src: string, cell: Cell): Cell[] {
 		}
 		c = trimCell(src, Math.max(next, c.start + 1), c.end);
 	}
+	return c;
+}
+
+/** Unwraps \multicolumn and \multirow; a \multicolumn{n} cell stands for n cells. */
+function latexCell(src: string, cell: Cell): Cell[] {
+	let c = skipRules(src, cell);
 	let span = 1;
 	for (;;) {
 		const text = src.slice(c.start, c.end);
@@ -171,7 +176,8 @@ function latexGrid(text: string): Grid {
 		cells.push({ start: cellStart, end });
 		const expanded = cells.flatMap((c) => latexCell(src, c));
 		if (expanded.some((c) => c.end > c.start)) {
-			const first = expanded.find((c) => c.end > c.start)!;
+			// the row starts where its first cell's text does (\multirow{3}{*}{conv3\_x}), rules aside
+			const first = cells.map((c) => skipRules(src, c)).find((c) => c.end > c.start)!;
 			rows.push({ cells: expanded, start: first.start });
 		}
 		cells = [];
