@@ -62,13 +62,18 @@ function log(...a: unknown[]) {
 async function timeRuns(page: Page, runs: number): Promise<Timing> {
 	const button = page.getByTestId('run-button');
 	const read = async () => {
+		// The panel counts finished runs (`data-runs`); Run stays enabled while one is in flight.
+		const result = page.getByTestId('run-result');
+		const before = Number(await result.getAttribute('data-runs'));
 		await button.click();
 		await page.waitForFunction(
-			() => {
-				const b = document.querySelector('[data-testid="run-button"]') as HTMLButtonElement | null;
-				return b && !b.disabled;
+			(n) => {
+				const r = document.querySelector('[data-testid="run-result"]');
+				return (
+					Number(r?.getAttribute('data-runs')) > n || !!document.querySelector('[data-testid="run-error"]')
+				);
 			},
-			null,
+			before,
 			{ timeout: 600_000 }
 		);
 		const err = await page.getByTestId('run-error').count();

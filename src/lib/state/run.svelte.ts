@@ -38,6 +38,8 @@ export class RunState {
 	keepAll = $state(true);
 	/** Key of the outputs kept by the last successful forward, or '' when stale. */
 	lastRun = $state('');
+	/** How many runs have finished with a result (the page shows it as `data-runs`, for scripts). */
+	finished = $state(0);
 
 	readonly #explorer: Explorer;
 	readonly #base: string;
@@ -191,6 +193,7 @@ export class RunState {
 			this.forwardMs = r.forwardMs;
 			this.logits = r.logits;
 			this.lastRun = r.key;
+			this.finished++;
 			this.running = false;
 			await this.showMaps(this.target);
 		} catch (e) {
