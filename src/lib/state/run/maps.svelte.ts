@@ -16,6 +16,8 @@ export function mapTarget(graph: BlockGraph, id: string | null): string | null {
 export class FeatureMapState {
 	/** The node the maps are of. */
 	node = $state<string | null>(null);
+	/** The kept outputs (input and weights) they were read from. */
+	#key = '';
 	maps = $state.raw<FeatureMaps | null>(null);
 	busy = $state(false);
 	error = $state('');
@@ -28,6 +30,7 @@ export class FeatureMapState {
 	clear(): void {
 		this.#reads++;
 		this.node = null;
+		this.#key = '';
 		this.maps = null;
 		this.busy = false;
 		this.error = '';
@@ -40,7 +43,7 @@ export class FeatureMapState {
 	 * forward with `node` tapped is needed); a read superseded by a later one changes nothing.
 	 */
 	async read(remote: Runtime, node: string, key: string): Promise<boolean> {
-		if (this.node === node && this.maps) return true;
+		if (this.node === node && this.#key === key && this.maps) return true;
 		const read = ++this.#reads;
 		this.busy = true;
 		this.error = '';
@@ -50,6 +53,7 @@ export class FeatureMapState {
 			if (!maps) return false;
 			this.maps = maps;
 			this.node = node;
+			this.#key = key;
 			// Open on the first channel; keep the chosen one while it exists.
 			if (this.channel === null || this.channel >= maps.channels) this.channel = 0;
 			this.channelNote = '';
