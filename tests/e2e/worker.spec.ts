@@ -62,3 +62,33 @@ test('the built app keeps tfjs in the worker’s chunks only', async () => {
 	expect(withTf.length).toBeGreaterThan(0); // tfjs is in the build …
 	expect(withTf.filter((f) => !f.startsWith('workers/'))).toEqual([]); // … in the worker's chunks only
 });
+
+test('long work shows progress; a new image supersedes the run in flight and nothing stale is drawn', async ({
+	page
+}) => {
+	await page.goto('/?preset=resnet50');
+	await page.getByTestId('preset-select').selectOption('resnet50');
+	const status = page.getByTestId('run-status');
+	const result = page.getByTestId('run-result');
+	// The first run makes and uploads 25.6 M seeded weights in the worker: its steps are shown.
+	await page.getByTestId('sample-cat').click();
+	await expect(status).toContainText(/Making seeded weights|Uploading weights|Running/, { timeout: 30_000 });
+	// Another photo while that runs: the cat's run is superseded.
+	await page.getByTestId('sample-coffee').click();
+	await expect(result).toHaveAttribute('aria-busy', 'false', { timeout: 120_000 });
+	await expect(page.getByTestId('prediction')).toHaveCount(5);
+	await expect(page.getByText(/A cup of coffee — \d+×\d+/)).toBeVisible();
+	const shown = await page.getByTestId('logits').textContent();
+	// The same image run again gives the same logits: what was drawn is the coffee's, not the cat's.
+	const runs = Number(await result.getAttribute('data-runs'));
+	await page.getByTestId('run-button').click();
+	await expect(result).toHaveAttribute('data-runs', String(runs + 1), { timeout: 120_000 });
+	expect(await page.getByTestId('logits').textContent()).toBe(shown);
+	// Cancel drops the run in flight: the results it would bring never appear.
+	await page.getByTestId('sample-rocket').click();
+	await page.getByTestId('cancel-button').click();
+	await expect(result).toHaveAttribute('aria-busy', 'false');
+	await page.waitForTimeout(3000);
+	await expect(page.getByTestId('prediction')).toHaveCount(0);
+	await expect(result).toHaveAttribute('data-runs', String(runs + 1));
+});
