@@ -40,13 +40,20 @@ const LONG_TASK_GOAL = 100;
 const f1 = (x: number) => x.toFixed(1);
 const log = (...a: unknown[]) => console.error('[bench:responsive]', ...a);
 
-/** PyTorch's forward time on fashion-resnet and torchvision's resnet50 (CPU, 2 threads), ms. */
-function pytorchTimes(runs: number): { fashion: number[]; resnet50: number[]; torch: string } {
+/**
+ * PyTorch's forward times (ms) on fashion-resnet and torchvision's resnet50 (CPU, eval, no_grad),
+ * with 1 and with 2 threads: on a busy shared machine 2 threads can be far slower than 1, and the
+ * faster of the two is the fair reference.
+ */
+function pytorchTimes(runs: number): {
+	fashion: Record<string, number[]>;
+	resnet50: Record<string, number[]>;
+	torch: string;
+} {
 	const code = `
 import json, sys, time, torch, torchvision
 sys.path.insert(0, 'tools/reference')
 from archspec_torch import build, load_spec
-torch.set_num_threads(2)
 def timed(model, x, n):
     with torch.no_grad():
         for _ in range(5): model(x)
@@ -57,8 +64,12 @@ def timed(model, x, n):
 torch.manual_seed(0)
 fashion = build(load_spec('static/models/fashion-resnet/spec.json')).eval()
 r50 = torchvision.models.resnet50().eval()
-print(json.dumps({'fashion': timed(fashion, torch.randn(1, 1, 28, 28), ${runs}),
-                  'resnet50': timed(r50, torch.randn(1, 3, 224, 224), 5), 'torch': torch.__version__}))
+out = {'fashion': {}, 'resnet50': {}, 'torch': torch.__version__}
+for t in (1, 2):
+    torch.set_num_threads(t)
+    out['fashion'][str(t)] = timed(fashion, torch.randn(1, 1, 28, 28), ${runs})
+    out['resnet50'][str(t)] = timed(r50, torch.randn(1, 3, 224, 224), 5)
+print(json.dumps(out))
 `;
 	const out = execFileSync(PYTHON, ['-c', code], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 	return JSON.parse(out.trim().split('\n').pop()!);
@@ -182,8 +193,20 @@ async function main() {
 		const allTasks = [...first.tasks, ...warmTasks];
 		const maxTask = longest(allTasks);
 		const demoMs = median(demo);
-		const torchDemo = median(torch.fashion);
-		const torch50 = median(torch.resnet50);
+		/** The faster thread count's times. */
+		const best = (byThreads: Record<string, number[]>) =>
+			Object.entries(byThreads).reduce((a, b) => (median(b[1]) < median(a[1]) ? b : a));
+		const [demoThreads, torchDemoTimes] = best(torch.fashion);
+		const [r50Threads, torch50Times] = best(torch.resnet50);
+		const torchDemo = median(torchDemoTimes);
+		const torch50 = median(torch50Times);
+		const each = (byThreads: Record<string, number[]>) =>
+			Object.entries(byThreads)
+				.map(([t, xs]) => `${f1(median(xs))} ms with ${t} thread${t === '1' ? '' : 's'}`)
+				.join(', ');
+		const tasksText = (ts: Task[]) => ts.map((t) => f1(t.duration)).join(', ') || 'none';
+		const longestText = (ts: Task[]) => (ts.length ? f1(longest(ts)) : '—');
+		const ratioText = (ts: Task[], ms: number) => (ts.length ? (longest(ts) / ms).toFixed(2) : '—');
 		const load1 = loadavg();
 		const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
 		const lines = [
@@ -203,19 +226,19 @@ async function main() {
 			'',
 			'| Case | Forward (ms) | Main-thread long tasks (ms) | Longest (ms) | Longest ÷ forward | Goal: none > 100 ms |',
 			'| --- | ---: | --- | ---: | ---: | --- |',
-			`| resnet50, first run (seeded weights made + uploaded) | ${f1(first.forwardMs)} | ${first.tasks.map((t) => f1(t.duration)).join(', ') || 'none'} | ${f1(longest(first.tasks))} | ${(longest(first.tasks) / first.forwardMs).toFixed(2)} | ${longest(first.tasks) <= LONG_TASK_GOAL ? 'met' : 'not met'} |`,
-			`| resnet50, ${RUNS} warm runs (median forward) | ${f1(warmForward)} | ${warmTasks.map((t) => f1(t.duration)).join(', ') || 'none'} | ${f1(longest(warmTasks))} | ${(longest(warmTasks) / warmForward).toFixed(2)} | ${longest(warmTasks) <= LONG_TASK_GOAL ? 'met' : 'not met'} |`,
+			`| resnet50, first run (seeded weights made + uploaded) | ${f1(first.forwardMs)} | ${tasksText(first.tasks)} | ${longestText(first.tasks)} | ${ratioText(first.tasks, first.forwardMs)} | ${longest(first.tasks) <= LONG_TASK_GOAL ? 'met' : 'not met'} |`,
+			`| resnet50, ${RUNS} warm runs (median forward) | ${f1(warmForward)} | ${tasksText(warmTasks)} | ${longestText(warmTasks)} | ${ratioText(warmTasks, warmForward)} | ${longest(warmTasks) <= LONG_TASK_GOAL ? 'met' : 'not met'} |`,
 			'',
-			`Longest main-thread task over all resnet50 runs: **${f1(maxTask)} ms** (goal ≤ ${LONG_TASK_GOAL} ms: ${maxTask <= LONG_TASK_GOAL ? 'met' : 'not met'}). PyTorch resnet50 (CPU, 2 threads) in the same run: ${f1(torch50)} ms.`,
+			`Longest main-thread task over all resnet50 runs: **${allTasks.length ? `${f1(maxTask)} ms` : 'none over 50 ms'}** (goal ≤ ${LONG_TASK_GOAL} ms: ${maxTask <= LONG_TASK_GOAL ? 'met' : 'not met'}). PyTorch resnet50 (CPU) in the same run: ${each(torch.resnet50)} (reference: ${f1(torch50)} ms, ${r50Threads} thread${r50Threads === '1' ? '' : 's'}).`,
 			'',
 			`Demo network fashion-resnet (bundled weights, 1×28×28), median of ${DEMO_RUNS} runs through the page after 2 warm-up runs:`,
 			'',
 			'| Runtime | Median forward (ms) | Min (ms) | Ratio to PyTorch |',
 			'| --- | ---: | ---: | ---: |',
 			`| tfjs in the worker (${backend.split(' ')[0]}) | ${f1(demoMs)} | ${f1(Math.min(...demo))} | ${(demoMs / torchDemo).toFixed(2)} |`,
-			`| PyTorch (CPU, 2 threads), same network | ${f1(torchDemo)} | ${f1(Math.min(...torch.fashion))} | 1.00 |`,
+			`| PyTorch (CPU, ${demoThreads} thread${demoThreads === '1' ? '' : 's'}: the faster of 1 and 2), same network | ${f1(torchDemo)} | ${f1(Math.min(...torchDemoTimes))} | 1.00 |`,
 			'',
-			`Main-thread long tasks during those ${DEMO_RUNS} runs: ${demoTasks.length ? demoTasks.map((t) => f1(t.duration)).join(', ') + ' ms' : 'none'}.`,
+			`PyTorch on fashion-resnet: ${each(torch.fashion)}. Main-thread long tasks during the ${DEMO_RUNS} page runs: ${demoTasks.length ? `${tasksText(demoTasks)} ms` : 'none'}.`,
 			''
 		];
 		const section = lines.join('\n');
