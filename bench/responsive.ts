@@ -239,6 +239,13 @@ async function main() {
 			`| PyTorch (CPU, ${demoThreads} thread${demoThreads === '1' ? '' : 's'}: the faster of 1 and 2), same network | ${f1(torchDemo)} | ${f1(Math.min(...torchDemoTimes))} | 1.00 |`,
 			'',
 			`PyTorch on fashion-resnet: ${each(torch.fashion)}. Main-thread long tasks during the ${DEMO_RUNS} page runs: ${demoTasks.length ? `${tasksText(demoTasks)} ms` : 'none'}.`,
+			'',
+			"Notes. A long task's length is wall time: on this 2-core machine the worker and tfjs-wasm's two",
+			"threads compete with the page's main thread for the cores, and when other jobs load the machine",
+			'(load average ≫ 2) a short main-thread task is stretched while it waits for a core. A Chrome trace',
+			'of a first resnet50 run at load ≈ 10 showed one 112 ms task (a worker message and the Svelte update',
+			'it starts), while the Svelte updates of the whole run sampled ≈ 110 ms of JavaScript in all.',
+			'The forward pass itself no longer runs on the main thread at all.',
 			''
 		];
 		const section = lines.join('\n');
