@@ -322,7 +322,16 @@ async function main() {
 				}
 			lines.push('');
 		}
+		const skipped = ['wasm', 'webgl', 'cpu', 'webgpu'].filter((b) => !BACKENDS.includes(b));
+		if (skipped.length)
+			lines.push(
+				`Backends not measured in this run (\`--backends ${BACKENDS.join(',')}\`): ${skipped.join(', ')}.`,
+				''
+			);
 		lines.push(
+			"The network runs in the page's inference worker ($lib/runtime/worker.ts); `forward-ms` is timed there.",
+			'No GPU machine was available to this run: WebGPU on real hardware has never been measured.',
+			'',
 			"Notes. The page is cross-origin isolated and tfjs's wasm backend runs with SIMD and 2 threads:",
 			'tfjs caps its thread pool at half of `navigator.hardwareConcurrency` (1 thread on this 2-core',
 			'machine), which `backend.ts` lifts, and in the production build its pthread workers only start',

@@ -209,7 +209,7 @@ function singleConsumers(graph: BlockGraph): (id: string) => GraphNode | null {
  * Folds a BatchNorm into the convolution before it, per output channel:
  * W' = W·γ/√(var+ε), b' = (b − mean)·γ/√(var+ε) + β. Pure.
  */
-export function foldBatchNorm(
+function foldBatchNorm(
 	w: Float32Array,
 	b: Float32Array,
 	bn: { gamma: Float32Array; beta: Float32Array; mean: Float32Array; variance: Float32Array; eps: number }

@@ -45,7 +45,7 @@ export interface TapValues {
 }
 
 /** Above this many bytes of activations not every node is kept: only block outputs and the selection. */
-export const TAP_ALL_BUDGET = 200e6;
+const TAP_ALL_BUDGET = 200e6;
 
 /**
  * Which node outputs a forward pass keeps. Convolution and BatchNorm outputs are left out unless
@@ -73,7 +73,7 @@ export function tapsFor(graph: BlockGraph, selected: string | null): string[] {
 }
 
 /** NHWC (batch item 0 of a [N, H, W, C] buffer) → C,H,W. Pure. */
-export function nhwcToChw(data: Float32Array, height: number, width: number, channels: number): Float32Array {
+function nhwcToChw(data: Float32Array, height: number, width: number, channels: number): Float32Array {
 	const out = new Float32Array(channels * height * width);
 	for (let c = 0; c < channels; c++)
 		for (let y = 0; y < height; y++)

@@ -18,8 +18,6 @@ import { FeatureMapState, mapTarget } from './run/maps.svelte';
 import { RuntimeClient, errorText } from './run/runtime.svelte';
 import { WeightsSource } from './run/weights.svelte';
 
-export { errorText } from './run/runtime.svelte';
-
 export class RunState {
 	readonly runtime = new RuntimeClient();
 	readonly image = new ImageSource();

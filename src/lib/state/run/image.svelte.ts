@@ -25,7 +25,7 @@ let counter = 0;
 const nextId = (prefix: string) => `${prefix}-${++counter}`;
 
 /** A picture of an NCHW tensor (batch item 0): 1 or 3 channels (else the first), scaled to 0–255 over all channels. */
-export function tensorPicture(shape: number[], data: Float32Array): RgbaImage {
+function tensorPicture(shape: number[], data: Float32Array): RgbaImage {
 	const [, c, h, w] = shape;
 	let lo = Infinity;
 	let hi = -Infinity;
@@ -42,7 +42,7 @@ export function tensorPicture(shape: number[], data: Float32Array): RgbaImage {
 }
 
 /** Decodes an image file (or blob) to RGBA pixels with the browser's decoders. */
-export async function decodeImage(blob: Blob, name: string): Promise<RgbaImage> {
+async function decodeImage(blob: Blob, name: string): Promise<RgbaImage> {
 	let bitmap: ImageBitmap;
 	try {
 		bitmap = await createImageBitmap(blob);
