@@ -62,7 +62,7 @@ export class RunState {
 			if (previous?.graph === graph) return;
 			const presetChanged = previous === null || previous.preset !== preset;
 			previous = { graph, preset };
-			this.#network = this.#networkChanged(graph, preset, presetChanged);
+			untrack(() => (this.#network = this.#networkChanged(graph, preset, presetChanged)));
 		});
 		$effect(() => {
 			const target = this.target;
