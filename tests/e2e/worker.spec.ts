@@ -92,3 +92,15 @@ test('long work shows progress; a new image supersedes the run in flight and not
 	await expect(page.getByTestId('prediction')).toHaveCount(0);
 	await expect(result).toHaveAttribute('data-runs', String(runs + 1));
 });
+
+test('a worker whose script does not load is named, and nothing waits forever', async ({ page }) => {
+	// Both the dev server's worker module and the built worker chunk.
+	await page.route(/\/(src\/lib\/runtime\/worker\.ts|_app\/immutable\/workers\/worker-[^/]*\.js)/, (r) =>
+		r.fulfill({ status: 404, body: 'not here' })
+	);
+	await page.goto('/?preset=resnet20');
+	await page.getByTestId('preset-select').selectOption('resnet20');
+	await page.getByTestId('run-button').click();
+	await expect(page.getByTestId('run-error')).toContainText('the inference worker failed');
+	await expect(page.getByTestId('run-result')).toHaveAttribute('aria-busy', 'false');
+});

@@ -7,12 +7,22 @@ import type { RuntimeApi } from './protocol';
 
 export type Runtime = Comlink.Remote<RuntimeApi>;
 
-/** Starts the worker; `onError` hears when its script fails (the worker is then unusable). */
-export function startWorker(onError: (message: string) => void): Runtime {
+/**
+ * Starts the worker. `onFailure` hears when its script fails before it ever answered (it did not
+ * load: nothing will answer); `onError`, an error reported later (it keeps answering).
+ */
+export function startWorker(
+	onFailure: (message: string) => void,
+	onError: (message: string) => void
+): Runtime {
 	const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'inference' });
-	worker.addEventListener('error', (e) =>
-		onError(`the inference worker failed: ${e.message || 'could not load'}`)
-	);
+	let answered = false;
+	worker.addEventListener('message', () => (answered = true), { once: true });
+	worker.addEventListener('error', (e) => {
+		const message = `the inference worker failed: ${e.message || 'its script did not load'}`;
+		if (answered) onError(message);
+		else onFailure(message);
+	});
 	return Comlink.wrap<RuntimeApi>(worker);
 }
 

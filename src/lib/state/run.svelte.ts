@@ -130,6 +130,11 @@ export class RunState {
 
 	/** Results, kept outputs and the input no longer match what is chosen. */
 	#stale(): void {
+		if (this.runtime.failure) {
+			// Nothing will answer: say why instead of waiting.
+			this.running = false;
+			this.#step = '';
+		}
 		this.predictions = [];
 		this.forwardMs = null;
 		this.logits = null;
@@ -160,6 +165,7 @@ export class RunState {
 		this.running = true;
 		this.runError = '';
 		try {
+			if (this.runtime.failure) throw new Error(this.runtime.failure);
 			await this.#network;
 			if (!current()) return;
 			if (!this.runtime.info) {

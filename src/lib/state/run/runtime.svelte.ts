@@ -21,6 +21,8 @@ export class RuntimeClient {
 	busy = $state(false);
 	/** The worker's last word on the current request. */
 	progress = $state.raw<Progress | null>(null);
+	/** Why the worker could not be used (its script failed to load or run), or ''. */
+	failure = $state('');
 
 	#remote: Promise<Runtime> | null = null;
 	#gen = 0;
@@ -30,7 +32,13 @@ export class RuntimeClient {
 	/** The worker, started on first use (in the browser only). */
 	remote(): Promise<Runtime> {
 		this.#remote ??= import('$lib/runtime/client').then(({ startWorker, Comlink }) => {
-			const remote = startWorker((message) => (this.notices = [...this.notices, message]));
+			const remote = startWorker(
+				(message) => {
+					this.failure = message;
+					this.onchange();
+				},
+				(message) => (this.notices = [...this.notices, message])
+			);
 			void remote.listen(
 				Comlink.proxy((p: Progress) => {
 					if (p.gen === this.#gen) this.progress = p;
