@@ -39,6 +39,9 @@ export default defineConfig({
 			'@tensorflow/tfjs-backend-webgpu'
 		]
 	},
+	// The inference worker ($lib/runtime/worker.ts) is an ES module worker, so that it can import
+	// the tfjs backends on demand (code splitting), as the page once did.
+	worker: { format: 'es' },
 	server: { headers: isolation },
 	preview: { headers: isolation },
 	test: {

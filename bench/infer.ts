@@ -62,13 +62,18 @@ function log(...a: unknown[]) {
 async function timeRuns(page: Page, runs: number): Promise<Timing> {
 	const button = page.getByTestId('run-button');
 	const read = async () => {
+		// The panel counts finished runs (`data-runs`); Run stays enabled while one is in flight.
+		const result = page.getByTestId('run-result');
+		const before = Number(await result.getAttribute('data-runs'));
 		await button.click();
 		await page.waitForFunction(
-			() => {
-				const b = document.querySelector('[data-testid="run-button"]') as HTMLButtonElement | null;
-				return b && !b.disabled;
+			(n) => {
+				const r = document.querySelector('[data-testid="run-result"]');
+				return (
+					Number(r?.getAttribute('data-runs')) > n || !!document.querySelector('[data-testid="run-error"]')
+				);
 			},
-			null,
+			before,
 			{ timeout: 600_000 }
 		);
 		const err = await page.getByTestId('run-error').count();
@@ -317,7 +322,16 @@ async function main() {
 				}
 			lines.push('');
 		}
+		const skipped = ['wasm', 'webgl', 'cpu', 'webgpu'].filter((b) => !BACKENDS.includes(b));
+		if (skipped.length)
+			lines.push(
+				`Backends not measured in this run (\`--backends ${BACKENDS.join(',')}\`): ${skipped.join(', ')}.`,
+				''
+			);
 		lines.push(
+			"The network runs in the page's inference worker ($lib/runtime/worker.ts); `forward-ms` is timed there.",
+			'No GPU machine was available to this run: WebGPU on real hardware has never been measured.',
+			'',
 			"Notes. The page is cross-origin isolated and tfjs's wasm backend runs with SIMD and 2 threads:",
 			'tfjs caps its thread pool at half of `navigator.hardwareConcurrency` (1 thread on this 2-core',
 			'machine), which `backend.ts` lifts, and in the production build its pthread workers only start',

@@ -5,6 +5,8 @@
  *                             [--taps ID,ID…] [--top K] [--format json] [--seed N]
  * Without --weights the network gets seeded random weights (torchvision's initialisation).
  * A --spec beside a meta.json (a bundled model, DESIGN §3.6) uses its classes, mean and std.
+ * This file reads arguments and files and prints; the network runs through the same Session
+ * ($lib/runtime/session.ts) as the page's worker.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -22,7 +24,7 @@ import {
 	type ArchSpec,
 	type BlockGraph
 } from '../src/lib/arch/index';
-import { compile } from '../src/lib/runtime/compile';
+import { Session } from '../src/lib/runtime/session';
 import { labelFor, parseLabels, topK } from '../src/lib/models/labels';
 import { policyFor, policyFromMeta, preprocess, type RgbaImage } from '../src/lib/pixels/preprocess';
 import {
@@ -132,14 +134,6 @@ function readInputTensor(file: string, graph: BlockGraph): { data: Float32Array;
 	return { data: out, n };
 }
 
-function nhwcToChw(data: Float32Array, [, h, w, c]: number[]): number[] {
-	const out = new Array<number>(c * h * w);
-	for (let ci = 0; ci < c; ci++)
-		for (let y = 0; y < h; y++)
-			for (let x = 0; x < w; x++) out[(ci * h + y) * w + x] = data[(y * w + x) * c + ci];
-	return out;
-}
-
 function classNames(spec: ArchSpec, meta: unknown): string[] | null {
 	const fromMeta = parseLabels((meta as { classes?: unknown } | null)?.classes);
 	if (fromMeta && fromMeta.length === spec.head.classes) return fromMeta;
@@ -231,28 +225,28 @@ runCli(async () => {
 	if (!(await tf.setBackend(v.backend!)))
 		throw new UsageError(`the ${v.backend} backend is not available here`);
 	await tf.ready();
-	let net;
-	try {
-		net = compile(tf, graph, tensors);
-	} catch (e) {
-		if (e instanceof WeightsListError) throw new UsageError(e.message);
-		throw e;
-	}
-	const x = tf.tensor4d(input.data, [input.n, h, w, c]);
-	const t0 = performance.now();
-	const out = net.forward(x, taps);
-	const logits = Array.from(await out.logits.data()).slice(0, spec.head.classes); // first image
-	const ms = performance.now() - t0;
+	const session = new Session(tf);
+	let ms: number;
+	let logits: number[];
 	const tapValues: Record<string, { shape: number[]; values: number[] }> = {};
-	for (const [id, t] of out.taps) {
-		const [, th, tw, tc] = t.shape;
-		const data = (await t.data()) as Float32Array;
-		tapValues[id] = { shape: [tc, th, tw], values: nhwcToChw(data.subarray(0, th * tw * tc), t.shape) };
+	try {
+		try {
+			session.compile(graph, { id: weightsNote, tensors });
+		} catch (e) {
+			if (e instanceof WeightsListError) throw new UsageError(e.message);
+			throw e;
+		}
+		const r = await session.forward(
+			{ data: input.data, batch: input.n, height: h, width: w, channels: c },
+			taps
+		);
+		ms = r.forwardMs;
+		logits = Array.from(r.logits.subarray(0, spec.head.classes)); // first image
+		for (const [id, t] of await session.readTaps())
+			tapValues[id] = { shape: t.shape, values: Array.from(t.data) };
+	} finally {
+		session.dispose();
 	}
-	x.dispose();
-	out.logits.dispose();
-	for (const t of out.taps.values()) t.dispose();
-	net.dispose();
 
 	const classes = classNames(spec, meta);
 	const top = topK(logits, Math.min(Number(v.top), spec.head.classes), classes);

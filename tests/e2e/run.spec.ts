@@ -143,3 +143,106 @@ test('a backend that cannot start falls back and says why', async ({ page }) => 
 	await page.getByTestId('run-button').click();
 	await expect(page.getByTestId('prediction')).toHaveCount(5, { timeout: 60_000 });
 });
+
+// Defects a new user hit (issue 10). Each test failed before its fix.
+test.describe('defects', () => {
+	test('#1: a block or stage shows its output’s feature maps, and Run or a preset switch never leaves them stuck', async ({
+		page
+	}) => {
+		await openResnet20(page);
+		await page.getByTestId('sample-cat').click();
+		await page.getByTestId('run-button').click();
+		await expect(page.getByTestId('prediction')).toHaveCount(5, { timeout: 60_000 });
+		// A stage means its output: layer3's last block's last ReLU, 64 channels of 8×8 (the paper's stage 3).
+		await page.locator('[data-testid="group-row"][data-id="layer3"]').click();
+		await expect(page.getByText('64 channels of 8×8')).toBeVisible({ timeout: 30_000 });
+		await expect(page.locator('#fm-h')).toContainText('layer3.2.relu2');
+		// A block, then Run again: still drawn, nothing left "Reading…".
+		await page.getByTestId('expand-all').click();
+		await page.locator('[data-testid="group-row"][data-id="layer1.0"]').click();
+		await expect(page.getByText('16 channels of 32×32')).toBeVisible({ timeout: 30_000 });
+		await page.getByTestId('run-button').click();
+		await expect(page.getByTestId('run-result')).toHaveAttribute('aria-busy', 'false', { timeout: 60_000 });
+		await expect(page.getByText('16 channels of 32×32')).toBeVisible({ timeout: 30_000 });
+		await expect(page.getByText(/Reading/)).toHaveCount(0);
+		// Another preset with the block still selected: its maps come with the next run.
+		await page.getByTestId('preset-select').selectOption('resnet18');
+		await page.getByTestId('run-button').click();
+		await expect(page.getByTestId('prediction')).toHaveCount(5, { timeout: 60_000 });
+		await expect(page.getByText('64 channels of 56×56')).toBeVisible({ timeout: 30_000 });
+		await expect(page.getByText(/Reading/)).toHaveCount(0);
+	});
+
+	test('#4: picking a file clears the picker (the same file can be picked again) and throws nothing', async ({
+		page
+	}) => {
+		const errors: string[] = [];
+		page.on('pageerror', (e) => errors.push(e.message));
+		await openResnet20(page);
+		const image = page.getByTestId('image-file');
+		await image.setInputFiles('static/samples/coffee.jpg');
+		await expect(page.getByText(/coffee\.jpg — \d+×\d+/)).toBeVisible();
+		await expect(image).toHaveValue('');
+		await image.setInputFiles('static/samples/rocket.jpg');
+		await expect(page.getByText(/rocket\.jpg — \d+×\d+/)).toBeVisible();
+		await image.setInputFiles('static/samples/coffee.jpg');
+		await expect(page.getByText(/coffee\.jpg — \d+×\d+/)).toBeVisible();
+		await expect(image).toHaveValue('');
+		const weights = page.getByTestId('weights-file');
+		await weights.setInputFiles({
+			name: 'bad.safetensors',
+			mimeType: 'text/plain',
+			buffer: Buffer.from('no')
+		});
+		await expect(page.getByTestId('weights-errors').or(page.getByTestId('weights-notice'))).toContainText(
+			'bad.safetensors'
+		);
+		await expect(weights).toHaveValue('');
+		expect(errors).toEqual([]);
+	});
+
+	test('#9: a channel past the last is refused with the range, and the field shows the channel drawn', async ({
+		page
+	}) => {
+		await openResnet20(page);
+		await page.getByTestId('sample-cat').click();
+		await page.getByTestId('run-button').click();
+		await expect(page.getByTestId('prediction')).toHaveCount(5, { timeout: 60_000 });
+		await page.getByTestId('fm-layer-select').selectOption('layer1.0.relu2');
+		await expect(page.getByText('16 channels of 32×32')).toBeVisible();
+		const field = page.getByTestId('channel-input');
+		await field.fill('999');
+		await field.press('Enter');
+		await expect(page.getByTestId('channel-note')).toHaveText(
+			'layer1.0.relu2 has channels 0–15; showing 15.'
+		);
+		await expect(field).toHaveValue('15');
+		await expect(page.getByText('channel 15', { exact: true })).toBeVisible();
+	});
+
+	test('#9: after a fallback the backend menu shows the backend that runs', async ({ page }) => {
+		await openResnet20(page);
+		const hasAdapter = await page.evaluate(async () => {
+			const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+			return !!(gpu && (await gpu.requestAdapter().catch(() => null)));
+		});
+		test.skip(hasAdapter, 'this browser has a WebGPU adapter, so webgpu starts');
+		await page.getByTestId('backend-select').selectOption('webgpu');
+		await expect(page.getByTestId('backend-notices')).toContainText('webgpu:');
+		const running = (await page.getByTestId('backend-badge').locator('strong').innerText()).trim();
+		expect(['wasm', 'webgl', 'cpu']).toContain(running);
+		await expect(page.getByTestId('backend-select')).toHaveValue(running);
+	});
+
+	test('section 3: clicking a sample image runs it', async ({ page }) => {
+		await openResnet20(page);
+		await page.getByTestId('sample-coffee').click();
+		await expect(page.getByTestId('prediction')).toHaveCount(5, { timeout: 60_000 });
+		await expect(page.getByText(/A cup of coffee — \d+×\d+/)).toBeVisible();
+		const before = await page.getByTestId('logits').textContent();
+		await page.getByTestId('sample-rocket').click();
+		await expect(page.getByText(/Falcon 9 launch — \d+×\d+/)).toBeVisible();
+		await expect(page.getByTestId('logits')).not.toHaveText(before ?? '', { timeout: 60_000 });
+		await expect(page.getByTestId('prediction')).toHaveCount(5);
+	});
+});

@@ -13,7 +13,7 @@ import { bundledModel, defaultMeta, parseMeta, TORCHVISION_WEIGHTS } from '../..
 import { channelAt, colourLut, gridLayout, paintChannel, paintGrid } from '../../src/lib/pixels/colourmaps';
 import { readFeatureMaps } from '../../src/lib/runtime/featuremaps';
 import { buildGraph } from '../../src/lib/arch';
-import { tapsFor } from '../../src/lib/runtime/runner';
+import { tapsFor } from '../../src/lib/runtime/session';
 
 beforeAll(async () => {
 	await tf.setBackend('cpu');

@@ -13,6 +13,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGraph, presetSpec } from '../../src/lib/arch/index';
 import { TapError, compile, type GroupedMode } from '../../src/lib/runtime/compile';
+import { Session } from '../../src/lib/runtime/session';
 import { WeightsListError, initWeights, type TensorMap } from '../../src/lib/weights/index';
 import {
 	PYTHON,
@@ -159,6 +160,40 @@ describe('compiled network lifecycle', () => {
 			out.logits.dispose();
 			net.dispose();
 		}
+	});
+});
+
+describe('Session (the worker and the CLI run networks through it)', () => {
+	beforeAll(async () => {
+		await tf.setBackend('cpu');
+	});
+
+	it('gives PyTorch’s logits and taps in C,H,W order, keeps them per key, and frees everything', async () => {
+		const c = cases.find((x) => x.name === 'cifar-option-a')!;
+		const graph = buildGraph(c.spec);
+		const [, ch, h, w] = c.input.shape;
+		const before = tf.memory().numTensors;
+		const session = new Session(tf);
+		expect(session.compile(graph, { id: 'w1', tensors: c.weights })).toBe(true);
+		expect(session.compile(graph, { id: 'w1', tensors: c.weights })).toBe(false); // already compiled
+		const ids = [...c.taps.keys()];
+		const input = { data: nchwToNhwc(c.input), batch: 1, height: h, width: w, channels: ch };
+		const r = await session.forward(input, ids, 'image-1|w1');
+		expect(relError(r.logits, c.logits.data)).toBeLessThanOrEqual(TOL);
+		expect(r.tapped.sort()).toEqual([...ids].sort());
+		const taps = await session.readTaps();
+		for (const id of ids) {
+			const expected = c.taps.get(id)!; // PyTorch's NCHW, N = 1: C,H,W already
+			expect(taps.get(id)!.shape, id).toEqual(expected.shape.slice(1));
+			expect(relError(taps.get(id)!.data, expected.data), id).toBeLessThanOrEqual(TOL);
+		}
+		expect(session.hasTap(ids[0], 'image-1|w1')).toBe(true);
+		expect(session.hasTap(ids[0], 'image-2|w1')).toBe(false);
+		const maps = await session.featureMaps(ids[0]);
+		expect(maps?.channels).toBe(c.taps.get(ids[0])!.shape[1]);
+		session.dispose();
+		expect(session.hasTap(ids[0], 'image-1|w1')).toBe(false);
+		expect(tf.memory().numTensors).toBe(before);
 	});
 });
 

@@ -1,11 +1,9 @@
 /**
- * The bundled Fashion-MNIST demo (DESIGN §3.6): the model's preset name and its sample images,
+ * The bundled Fashion-MNIST demo (DESIGN §3.6), preset `fashion-resnet`: its sample images,
  * 20 Fashion-MNIST test images (two per class) in static/samples/fashion/, written with their
  * manifest by tools/train/train_fashion.py. The list below equals that manifest (a unit test
  * checks it), so the page needs no extra request. Pure data: no DOM, no tfjs.
  */
-export const FASHION_MODEL = 'fashion-resnet';
-
 export interface FashionSample {
 	/** File name under static/samples/fashion/. */
 	file: string;

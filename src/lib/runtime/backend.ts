@@ -1,6 +1,7 @@
 /**
  * Picks and starts a tfjs backend, lazily: nothing of tfjs is fetched until `startBackend` is
- * called (the calculator never pays for it).
+ * called. In the page it runs inside the inference worker ($lib/runtime/worker.ts), where
+ * `navigator.gpu`, OffscreenCanvas (WebGL) and nested workers (wasm threads) all exist.
  *
  * Order for `auto`: WebGPU on a real (hardware) adapter → wasm (SIMD, threads when the page is
  * cross-origin isolated) → WebGL → CPU. A software WebGPU adapter (SwiftShader, or any fallback
@@ -15,9 +16,6 @@ import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend
 export type Tf = typeof TfCore;
 export type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
 export type BackendChoice = 'auto' | BackendName;
-
-export const BACKENDS: readonly BackendName[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', ...BACKENDS];
 
 /** What a WebGPU adapter request found. */
 export interface WebGpuProbe {
@@ -268,8 +266,6 @@ function crossOriginIsolated(): boolean {
 	return (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
 }
 
-let current: BackendInfo | null = null;
-
 /**
  * Starts the chosen backend, falling back in `auto`'s order when it cannot start.
  * `onLost` is called (once) if the GPU device of a webgpu/webgl backend is lost later.
@@ -287,7 +283,6 @@ export async function startBackend(
 	for (const name of choiceOrder(choice, webgpu)) {
 		const r = await tryBackend(tf, name, webgpu);
 		if (r.ok) {
-			current = r.info;
 			watchLoss(tf, r.info, onLost);
 			return { tf, info: r.info, notices };
 		}
@@ -295,11 +290,6 @@ export async function startBackend(
 	}
 	// Unreachable in practice: the CPU backend is plain JavaScript.
 	throw new Error(`no tfjs backend could start (${notices.join('; ')})`);
-}
-
-/** The backend started last, or null. */
-export function currentBackend(): BackendInfo | null {
-	return current;
 }
 
 function watchLoss(tf: Tf, info: BackendInfo, onLost?: (message: string) => void): void {
@@ -336,7 +326,6 @@ function forget(tf: Tf, name: BackendName): void {
 		// disposing a lost device may fail; the instance is dropped either way
 	}
 	if (factory) tf.registerBackend(name, factory, name === 'webgpu' ? 3 : 2);
-	if (current?.name === name) current = null;
 }
 
 function message(e: unknown): string {

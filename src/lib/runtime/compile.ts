@@ -69,11 +69,18 @@ export type GroupedMode = 'split' | 'depthwise' | 'auto';
 
 export interface CompileOptions {
 	grouped?: GroupedMode;
+	/** Told after each layer's weights are uploaded (convolutions and fully connected layers). */
+	onProgress?: (done: number, total: number) => void;
 }
 
+type ConvNode = Extract<GraphNode, { op: 'conv2d' }>;
+type BnNode = Extract<GraphNode, { op: 'batchnorm' }>;
+type LinearNode = Extract<GraphNode, { op: 'linear' }>;
+type Pad = 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+
 interface ConvPlan {
-	node: Extract<GraphNode, { op: 'conv2d' }>;
-	bn: Extract<GraphNode, { op: 'batchnorm' }> | null;
+	node: ConvNode;
+	bn: BnNode | null;
 	/** The ReLU directly after the BN, if any. */
 	relu: GraphNode | null;
 	/** Folded filter, [k, k, in/g, out] (split: one per group; depthwise: [k, k, in, out/g]). */
@@ -82,9 +89,19 @@ interface ConvPlan {
 	raw: { filters: tfType.Tensor4D[]; bias: tfType.Tensor1D | null } | null;
 }
 
+/** The uploaded network: what `forward` reads. */
+interface Uploaded {
+	plans: Map<string, ConvPlan>;
+	fcs: Map<string, { w: tfType.Tensor2D; b: tfType.Tensor1D }>;
+}
+
 /**
  * Compiles a graph with its weights. Throws `WeightsListError` (every problem, named) when the
  * weights do not fit; uploads nothing in that case.
+ *
+ * Phases: check the weights → fold each BatchNorm into its convolution and upload the filters
+ * (`uploadConvolutions`) → upload the fully connected layers (`uploadLinear`) → a `forward`
+ * that walks the graph in order (`runNode` per node, `convolve` for every convolution).
  */
 export function compile(
 	tf: TF,
@@ -94,268 +111,362 @@ export function compile(
 ): CompiledNet {
 	const errors = checkWeights(graph, tensors);
 	if (errors.length) throw new WeightsListError(errors);
-	const mode: GroupedMode = options.grouped ?? 'auto';
-	const groupedMode = (node: { groups: number; outShape: readonly number[] }): 'split' | 'depthwise' =>
-		mode === 'auto' ? (node.outShape[0] / node.groups <= 8 ? 'depthwise' : 'split') : mode;
-
-	const consumers = new Map<string, GraphNode[]>();
-	for (const n of graph.nodes) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
-	const only = (id: string) => {
-		const c = consumers.get(id) ?? [];
-		return c.length === 1 ? c[0] : null;
-	};
-
-	const held: tfType.Tensor[] = [];
-	// tf.keep: raw filters for conv taps are made lazily inside forward's tidy and must outlive it.
-	const keep = <T extends tfType.Tensor>(t: T): T => (held.push(tf.keep(t)), t);
-	const get = (key: string) => tensors.get(key)!;
-
-	/** PyTorch [out, in/g, k, k] → tfjs filters for the chosen grouped mode. */
-	const filtersOf = (node: ConvPlan['node'], w: Float32Array): tfType.Tensor4D[] => {
-		const out = node.outShape[0];
-		const g = node.groups;
-		const inG = node.inShape[0] / g;
-		const outG = out / g;
-		const k = node.kernel;
-		if (g === 1 || groupedMode(node) === 'split') {
-			const fs: tfType.Tensor4D[] = [];
-			for (let gi = 0; gi < g; gi++) {
-				const f = new Float32Array(k * k * inG * outG);
-				for (let o = 0; o < outG; o++)
-					for (let i = 0; i < inG; i++)
-						for (let y = 0; y < k; y++)
-							for (let x = 0; x < k; x++)
-								f[((y * k + x) * inG + i) * outG + o] = w[(((gi * outG + o) * inG + i) * k + y) * k + x];
-				fs.push(keep(tf.tensor4d(f, [k, k, inG, outG])));
-			}
-			return fs;
-		}
-		// depthwise: input channel c = gi·inG + i, multiplier m = o (output gi·outG + o).
-		const f = new Float32Array(k * k * g * inG * outG);
-		for (let gi = 0; gi < g; gi++)
-			for (let o = 0; o < outG; o++)
-				for (let i = 0; i < inG; i++)
-					for (let y = 0; y < k; y++)
-						for (let x = 0; x < k; x++)
-							f[((y * k + x) * (g * inG) + gi * inG + i) * outG + o] =
-								w[(((gi * outG + o) * inG + i) * k + y) * k + x];
-		return [keep(tf.tensor4d(f, [k, k, g * inG, outG]))];
-	};
-
-	const plans = new Map<string, ConvPlan>();
-	const bnOwner = new Map<string, string>();
-	const fcs = new Map<string, { w: tfType.Tensor2D; b: tfType.Tensor1D }>();
+	const mode = groupedModeOf(options.grouped ?? 'auto');
+	const store = new TensorStore(tf);
+	let uploaded: Uploaded;
 	try {
-		for (const n of graph.nodes) {
-			if (n.op === 'conv2d') {
-				const next = only(n.id);
-				const bn = next && next.op === 'batchnorm' ? next : null;
-				const afterBn = bn ? only(bn.id) : null;
-				const relu = afterBn && afterBn.op === 'relu' ? afterBn : null;
-				const out = n.outShape[0];
-				const w = get(`${n.id}.weight`).data;
-				const b0 = n.bias ? get(`${n.id}.bias`).data : new Float32Array(out);
-				let wf = w;
-				const bf = new Float32Array(out);
-				if (bn) {
-					const gamma = get(`${bn.id}.weight`).data;
-					const beta = get(`${bn.id}.bias`).data;
-					const mean = get(`${bn.id}.running_mean`).data;
-					const variance = get(`${bn.id}.running_var`).data;
-					wf = new Float32Array(w.length);
-					const per = w.length / out;
-					for (let o = 0; o < out; o++) {
-						const s = gamma[o] / Math.sqrt(variance[o] + bn.eps);
-						for (let j = o * per; j < (o + 1) * per; j++) wf[j] = w[j] * s;
-						bf[o] = (b0[o] - mean[o]) * s + beta[o];
-					}
-					bnOwner.set(bn.id, n.id);
-				} else bf.set(b0);
-				plans.set(n.id, {
-					node: n,
-					bn,
-					relu,
-					filters: filtersOf(n, wf),
-					bias: keep(tf.tensor1d(bf)),
-					raw: null
-				});
-			} else if (n.op === 'batchnorm') {
-				if (!bnOwner.has(n.id)) throw new Error(`${n.id}: a BatchNorm must follow a convolution`);
-			} else if (n.op === 'linear') {
-				const w = get(`${n.id}.weight`).data;
-				const wt = new Float32Array(w.length);
-				for (let o = 0; o < n.outFeatures; o++)
-					for (let i = 0; i < n.inFeatures; i++) wt[i * n.outFeatures + o] = w[o * n.inFeatures + i];
-				const b = n.bias ? get(`${n.id}.bias`).data : new Float32Array(n.outFeatures);
-				fcs.set(n.id, {
-					w: keep(tf.tensor2d(wt, [n.inFeatures, n.outFeatures])),
-					b: keep(tf.tensor1d(b))
-				});
-			}
-		}
+		const total = graph.nodes.filter((n) => n.op === 'conv2d' || n.op === 'linear').length;
+		let done = 0;
+		const progress = options.onProgress ? () => options.onProgress!(++done, total) : () => undefined;
+		uploaded = {
+			plans: uploadConvolutions(store, graph, tensors, mode, progress),
+			fcs: uploadLinear(store, graph, tensors, progress)
+		};
 	} catch (e) {
-		for (const t of held) t.dispose();
+		store.dispose();
 		throw e;
 	}
-
+	// Raw (unfolded) filters for a tap of a convolution's own output, uploaded on first request.
 	const rawOf = (plan: ConvPlan) => {
 		if (!plan.raw) {
 			const n = plan.node;
 			plan.raw = {
-				filters: filtersOf(n, get(`${n.id}.weight`).data),
-				bias: n.bias ? keep(tf.tensor1d(get(`${n.id}.bias`).data)) : null
+				filters: uploadFilters(store, n, tensors.get(`${n.id}.weight`)!.data, mode(n)),
+				bias: n.bias ? store.keep(tf.tensor1d(tensors.get(`${n.id}.bias`)!.data)) : null
 			};
 		}
 		return plan.raw;
 	};
 
-	const conv = (
-		x: tfType.Tensor4D,
-		node: ConvPlan['node'],
-		filters: tfType.Tensor4D[],
-		bias: tfType.Tensor1D | null,
-		activation: 'relu' | 'linear'
-	): tfType.Tensor4D => {
-		const p = node.padding;
-		const pad: 'valid' | [[number, number], [number, number], [number, number], [number, number]] =
-			p === 0
-				? 'valid'
-				: [
-						[0, 0],
-						[p, p],
-						[p, p],
-						[0, 0]
-					];
-		const g = node.groups;
-		const one = (
-			xi: tfType.Tensor4D,
-			f: tfType.Tensor4D,
-			b: tfType.Tensor1D | undefined,
-			act: 'relu' | 'linear'
-		) => tf.fused.conv2d({ x: xi, filter: f, strides: node.stride, pad, bias: b, activation: act });
-		if (g === 1) return one(x, filters[0], bias ?? undefined, activation);
-		if (groupedMode(node) === 'split') {
-			const xs = tf.split(x, g, 3);
-			const ys = xs.map((xi, gi) => one(xi as tfType.Tensor4D, filters[gi], undefined, 'linear'));
-			let y: tfType.Tensor4D = tf.concat(ys, 3);
-			if (bias) y = tf.add(y, bias);
-			return activation === 'relu' ? tf.relu(y) : y;
-		}
-		const outG = filters[0].shape[3];
-		const cin = node.inShape[0];
-		const dw = tf.depthwiseConv2d(x, filters[0], node.stride, pad);
-		const [n, h, w] = dw.shape;
-		const summed = tf.sum(tf.reshape(dw, [n, h, w, g, cin / g, outG]), 4);
-		let y = tf.reshape(summed, [n, h, w, g * outG]) as tfType.Tensor4D;
-		if (bias) y = tf.add(y, bias);
-		return activation === 'relu' ? tf.relu(y) : y;
-	};
-
 	let disposed = false;
-
 	return {
 		graph,
 		forward(input, taps = []) {
 			if (disposed) throw new Error('this network was disposed');
-			const [c, h, w] = graph.nodes[0].outShape;
-			if (input.rank !== 4 || input.shape[1] !== h || input.shape[2] !== w || input.shape[3] !== c)
-				throw new InputShapeError(
-					`input must be NHWC [N, ${h}, ${w}, ${c}], got [${input.shape.join(', ')}]`
-				);
+			checkInput(graph, input);
 			const wanted = [...new Set(taps)];
 			for (const t of wanted) if (!graph.byId.has(t)) throw new TapError(t, graph);
 			const tapSet = new Set(wanted);
 			const result = tf.tidy(() => {
-				const values = new Map<string, tfType.Tensor4D>();
-				values.set('input', input);
-				const val = (id: string) => values.get(id)!;
+				const values = new Map<string, tfType.Tensor4D>([['input', input]]);
 				let logits: tfType.Tensor2D | null = null;
 				for (const n of graph.nodes) {
 					if (values.has(n.id)) continue;
-					const x = val(n.inputs[0]);
-					switch (n.op) {
-						case 'conv2d': {
-							const plan = plans.get(n.id)!;
-							if (tapSet.has(n.id)) {
-								const raw = rawOf(plan);
-								values.set(n.id, conv(x, n, raw.filters, raw.bias, 'linear'));
-							}
-							if (!plan.bn) {
-								if (!values.has(n.id)) values.set(n.id, conv(x, n, plan.filters, plan.bias, 'linear'));
-								break;
-							}
-							if (plan.relu && !tapSet.has(plan.bn.id)) {
-								values.set(plan.relu.id, conv(x, n, plan.filters, plan.bias, 'relu'));
-								values.set(plan.bn.id, values.get(plan.relu.id)!); // never read: BN's only consumer is the ReLU
-							} else values.set(plan.bn.id, conv(x, n, plan.filters, plan.bias, 'linear'));
-							break;
-						}
-						case 'batchnorm':
-							throw new Error(`${n.id}: BatchNorm not folded`); // unreachable: compile checks
-						case 'relu':
-							values.set(n.id, tf.relu(x));
-							break;
-						case 'maxpool':
-							values.set(n.id, tf.maxPool(x, n.kernel, n.stride, n.padding));
-							break;
-						case 'add':
-							values.set(n.id, tf.add(x, val(n.inputs[1])));
-							break;
-						case 'zeropad': {
-							const [, hh, ww, cc] = x.shape;
-							let y = x;
-							if (n.stride !== 1)
-								y = tf.stridedSlice(
-									x,
-									[0, 0, 0, 0],
-									[x.shape[0], hh, ww, cc],
-									[1, n.stride, n.stride, 1]
-								) as tfType.Tensor4D;
-							values.set(
-								n.id,
-								n.padChannels > 0
-									? tf.pad(y, [
-											[0, 0],
-											[0, 0],
-											[0, 0],
-											[0, n.padChannels]
-										])
-									: y
-							);
-							break;
-						}
-						case 'avgpool':
-							values.set(n.id, tf.mean(x, [1, 2], true));
-							break;
-						case 'flatten': {
-							const nchw = tf.transpose(x, [0, 3, 1, 2]);
-							values.set(n.id, tf.reshape(nchw, [x.shape[0], 1, 1, n.outShape[0]]));
-							break;
-						}
-						case 'linear': {
-							const fc = fcs.get(n.id)!;
-							const y = tf.add(
-								tf.matMul(tf.reshape(x, [x.shape[0], n.inFeatures]), fc.w),
-								fc.b
-							) as tfType.Tensor2D;
-							if (n.id === graph.output) logits = y;
-							values.set(n.id, tf.reshape(y, [y.shape[0], 1, 1, n.outFeatures]));
-							break;
-						}
-						case 'input':
-							break;
-					}
+					const y = runNode(tf, n, values, uploaded, tapSet, rawOf, mode);
+					if (y && n.id === graph.output) logits = y;
 				}
+				if (!logits) throw new Error(`${graph.output} produced no logits`);
 				const tapped = wanted.map((id) => (id === 'input' ? tf.clone(input) : values.get(id)!));
-				return { logits: logits!, tapped };
+				return { logits, tapped };
 			});
 			return { logits: result.logits, taps: new Map(wanted.map((id, i) => [id, result.tapped[i]])) };
 		},
 		dispose() {
 			if (disposed) return;
 			disposed = true;
-			for (const t of held) t.dispose();
-			held.length = 0;
+			store.dispose();
 		}
 	};
+}
+
+/** 'auto' picks depthwise where a group has at most 8 output channels (see `GroupedMode`). */
+function groupedModeOf(mode: GroupedMode) {
+	return (node: { groups: number; outShape: readonly number[] }): 'split' | 'depthwise' =>
+		mode === 'auto' ? (node.outShape[0] / node.groups <= 8 ? 'depthwise' : 'split') : mode;
+}
+
+/** The tensors a compiled network owns, freed together. `keep` lets one outlive `tf.tidy`. */
+class TensorStore {
+	readonly #held: tfType.Tensor[] = [];
+	constructor(readonly tf: TF) {}
+	keep<T extends tfType.Tensor>(t: T): T {
+		this.#held.push(this.tf.keep(t));
+		return t;
+	}
+	dispose(): void {
+		for (const t of this.#held) t.dispose();
+		this.#held.length = 0;
+	}
+}
+
+function checkInput(graph: BlockGraph, input: tfType.Tensor4D): void {
+	const [c, h, w] = graph.nodes[0].outShape;
+	if (input.rank !== 4 || input.shape[1] !== h || input.shape[2] !== w || input.shape[3] !== c)
+		throw new InputShapeError(`input must be NHWC [N, ${h}, ${w}, ${c}], got [${input.shape.join(', ')}]`);
+}
+
+/** The single consumer of each node that has exactly one (the BN after a conv, the ReLU after a BN). */
+function singleConsumers(graph: BlockGraph): (id: string) => GraphNode | null {
+	const consumers = new Map<string, GraphNode[]>();
+	for (const n of graph.nodes) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+	return (id) => {
+		const c = consumers.get(id) ?? [];
+		return c.length === 1 ? c[0] : null;
+	};
+}
+
+/**
+ * Folds a BatchNorm into the convolution before it, per output channel:
+ * W' = W·γ/√(var+ε), b' = (b − mean)·γ/√(var+ε) + β. Pure.
+ */
+function foldBatchNorm(
+	w: Float32Array,
+	b: Float32Array,
+	bn: { gamma: Float32Array; beta: Float32Array; mean: Float32Array; variance: Float32Array; eps: number }
+): { weight: Float32Array; bias: Float32Array } {
+	const out = b.length;
+	const weight = new Float32Array(w.length);
+	const bias = new Float32Array(out);
+	const per = w.length / out;
+	for (let o = 0; o < out; o++) {
+		const s = bn.gamma[o] / Math.sqrt(bn.variance[o] + bn.eps);
+		for (let j = o * per; j < (o + 1) * per; j++) weight[j] = w[j] * s;
+		bias[o] = (b[o] - bn.mean[o]) * s + bn.beta[o];
+	}
+	return { weight, bias };
+}
+
+/** Phase 1: every convolution, with the BatchNorm after it folded in, and the ReLU after that noted. */
+function uploadConvolutions(
+	store: TensorStore,
+	graph: BlockGraph,
+	tensors: TensorMap,
+	mode: ReturnType<typeof groupedModeOf>,
+	progress: () => void
+): Map<string, ConvPlan> {
+	const tf = store.tf;
+	const get = (key: string) => tensors.get(key)!.data;
+	const only = singleConsumers(graph);
+	const plans = new Map<string, ConvPlan>();
+	const bnOwner = new Set<string>();
+	for (const n of graph.nodes) {
+		if (n.op === 'batchnorm' && !bnOwner.has(n.id))
+			throw new Error(`${n.id}: a BatchNorm must follow a convolution`);
+		if (n.op !== 'conv2d') continue;
+		const next = only(n.id);
+		const bn = next && next.op === 'batchnorm' ? next : null;
+		const afterBn = bn ? only(bn.id) : null;
+		const relu = afterBn && afterBn.op === 'relu' ? afterBn : null;
+		const w = get(`${n.id}.weight`);
+		const b = n.bias ? get(`${n.id}.bias`) : new Float32Array(n.outShape[0]);
+		const folded = bn
+			? foldBatchNorm(w, b, {
+					gamma: get(`${bn.id}.weight`),
+					beta: get(`${bn.id}.bias`),
+					mean: get(`${bn.id}.running_mean`),
+					variance: get(`${bn.id}.running_var`),
+					eps: bn.eps
+				})
+			: { weight: w, bias: b };
+		if (bn) bnOwner.add(bn.id);
+		plans.set(n.id, {
+			node: n,
+			bn,
+			relu,
+			filters: uploadFilters(store, n, folded.weight, mode(n)),
+			bias: store.keep(tf.tensor1d(folded.bias)),
+			raw: null
+		});
+		progress();
+	}
+	return plans;
+}
+
+/** Phase 2: fully connected layers, their weight transposed to [in, out] for matMul. */
+function uploadLinear(
+	store: TensorStore,
+	graph: BlockGraph,
+	tensors: TensorMap,
+	progress: () => void
+): Uploaded['fcs'] {
+	const tf = store.tf;
+	const fcs: Uploaded['fcs'] = new Map();
+	for (const n of graph.nodes) {
+		if (n.op !== 'linear') continue;
+		const w = tensors.get(`${n.id}.weight`)!.data;
+		const wt = new Float32Array(w.length);
+		for (let o = 0; o < n.outFeatures; o++)
+			for (let i = 0; i < n.inFeatures; i++) wt[i * n.outFeatures + o] = w[o * n.inFeatures + i];
+		const b = n.bias ? tensors.get(`${n.id}.bias`)!.data : new Float32Array(n.outFeatures);
+		fcs.set(n.id, {
+			w: store.keep(tf.tensor2d(wt, [n.inFeatures, n.outFeatures])),
+			b: store.keep(tf.tensor1d(b))
+		});
+		progress();
+	}
+	return fcs;
+}
+
+/** PyTorch [out, in/g, k, k] → tfjs filters for the grouped mode, uploaded. */
+function uploadFilters(
+	store: TensorStore,
+	node: ConvNode,
+	w: Float32Array,
+	mode: 'split' | 'depthwise'
+): tfType.Tensor4D[] {
+	const tf = store.tf;
+	const g = node.groups;
+	const inG = node.inShape[0] / g;
+	const outG = node.outShape[0] / g;
+	const k = node.kernel;
+	if (g === 1 || mode === 'split') {
+		const fs: tfType.Tensor4D[] = [];
+		for (let gi = 0; gi < g; gi++) {
+			const f = new Float32Array(k * k * inG * outG);
+			for (let o = 0; o < outG; o++)
+				for (let i = 0; i < inG; i++)
+					for (let y = 0; y < k; y++)
+						for (let x = 0; x < k; x++)
+							f[((y * k + x) * inG + i) * outG + o] = w[(((gi * outG + o) * inG + i) * k + y) * k + x];
+			fs.push(store.keep(tf.tensor4d(f, [k, k, inG, outG])));
+		}
+		return fs;
+	}
+	// depthwise: input channel c = gi·inG + i, multiplier m = o (output gi·outG + o).
+	const f = new Float32Array(k * k * g * inG * outG);
+	for (let gi = 0; gi < g; gi++)
+		for (let o = 0; o < outG; o++)
+			for (let i = 0; i < inG; i++)
+				for (let y = 0; y < k; y++)
+					for (let x = 0; x < k; x++)
+						f[((y * k + x) * (g * inG) + gi * inG + i) * outG + o] =
+							w[(((gi * outG + o) * inG + i) * k + y) * k + x];
+	return [store.keep(tf.tensor4d(f, [k, k, g * inG, outG]))];
+}
+
+/** One convolution (explicit symmetric padding, as PyTorch), grouped as the mode says. */
+function convolve(
+	tf: TF,
+	x: tfType.Tensor4D,
+	node: ConvNode,
+	filters: tfType.Tensor4D[],
+	bias: tfType.Tensor1D | null,
+	activation: 'relu' | 'linear',
+	mode: 'split' | 'depthwise'
+): tfType.Tensor4D {
+	const p = node.padding;
+	const pad: Pad =
+		p === 0
+			? 'valid'
+			: [
+					[0, 0],
+					[p, p],
+					[p, p],
+					[0, 0]
+				];
+	const g = node.groups;
+	const one = (
+		xi: tfType.Tensor4D,
+		f: tfType.Tensor4D,
+		b: tfType.Tensor1D | undefined,
+		act: 'relu' | 'linear'
+	) => tf.fused.conv2d({ x: xi, filter: f, strides: node.stride, pad, bias: b, activation: act });
+	if (g === 1) return one(x, filters[0], bias ?? undefined, activation);
+	let y: tfType.Tensor4D;
+	if (mode === 'split') {
+		const xs = tf.split(x, g, 3);
+		y = tf.concat(
+			xs.map((xi, gi) => one(xi as tfType.Tensor4D, filters[gi], undefined, 'linear')),
+			3
+		);
+	} else {
+		const outG = filters[0].shape[3];
+		const cin = node.inShape[0];
+		const dw = tf.depthwiseConv2d(x, filters[0], node.stride, pad);
+		const [n, h, w] = dw.shape;
+		const summed = tf.sum(tf.reshape(dw, [n, h, w, g, cin / g, outG]), 4);
+		y = tf.reshape(summed, [n, h, w, g * outG]) as tfType.Tensor4D;
+	}
+	if (bias) y = tf.add(y, bias);
+	return activation === 'relu' ? tf.relu(y) : y;
+}
+
+/**
+ * Phase 3, per node: computes `n`'s output into `values` (a convolution may also fill its BN and
+ * ReLU, fused). Returns the logits when `n` is the network's output layer.
+ */
+function runNode(
+	tf: TF,
+	n: GraphNode,
+	values: Map<string, tfType.Tensor4D>,
+	net: Uploaded,
+	tapSet: Set<string>,
+	rawOf: (plan: ConvPlan) => { filters: tfType.Tensor4D[]; bias: tfType.Tensor1D | null },
+	mode: ReturnType<typeof groupedModeOf>
+): tfType.Tensor2D | null {
+	const x = values.get(n.inputs[0])!;
+	switch (n.op) {
+		case 'conv2d': {
+			const plan = net.plans.get(n.id)!;
+			const m = mode(n);
+			if (tapSet.has(n.id)) {
+				const raw = rawOf(plan);
+				values.set(n.id, convolve(tf, x, n, raw.filters, raw.bias, 'linear', m));
+			}
+			if (!plan.bn) {
+				if (!values.has(n.id)) values.set(n.id, convolve(tf, x, n, plan.filters, plan.bias, 'linear', m));
+			} else if (plan.relu && !tapSet.has(plan.bn.id)) {
+				const y = convolve(tf, x, n, plan.filters, plan.bias, 'relu', m);
+				values.set(plan.relu.id, y);
+				values.set(plan.bn.id, y); // never read: BN's only consumer is the ReLU
+			} else values.set(plan.bn.id, convolve(tf, x, n, plan.filters, plan.bias, 'linear', m));
+			return null;
+		}
+		case 'batchnorm':
+			throw new Error(`${n.id}: BatchNorm not folded`); // unreachable: compile checks
+		case 'relu':
+			values.set(n.id, tf.relu(x));
+			return null;
+		case 'maxpool':
+			values.set(n.id, tf.maxPool(x, n.kernel, n.stride, n.padding));
+			return null;
+		case 'add':
+			values.set(n.id, tf.add(x, values.get(n.inputs[1])!));
+			return null;
+		case 'zeropad':
+			values.set(n.id, optionAShortcut(tf, x, n.stride, n.padChannels));
+			return null;
+		case 'avgpool':
+			values.set(n.id, tf.mean(x, [1, 2], true));
+			return null;
+		case 'flatten': {
+			const nchw = tf.transpose(x, [0, 3, 1, 2]);
+			values.set(n.id, tf.reshape(nchw, [x.shape[0], 1, 1, n.outShape[0]]));
+			return null;
+		}
+		case 'linear':
+			return linear(tf, x, n, net.fcs.get(n.id)!, values);
+		case 'input':
+			return null;
+	}
+}
+
+/** Option-A shortcut: x[:, ::s, ::s, :], then zero channels appended at the end. */
+function optionAShortcut(tf: TF, x: tfType.Tensor4D, stride: number, padChannels: number): tfType.Tensor4D {
+	const [n, h, w, c] = x.shape;
+	const y =
+		stride === 1
+			? x
+			: (tf.stridedSlice(x, [0, 0, 0, 0], [n, h, w, c], [1, stride, stride, 1]) as tfType.Tensor4D);
+	return padChannels > 0
+		? tf.pad(y, [
+				[0, 0],
+				[0, 0],
+				[0, 0],
+				[0, padChannels]
+			])
+		: y;
+}
+
+/** A fully connected layer; its [N, out] result is the logits, kept as [N, 1, 1, out] for taps. */
+function linear(
+	tf: TF,
+	x: tfType.Tensor4D,
+	n: LinearNode,
+	fc: { w: tfType.Tensor2D; b: tfType.Tensor1D },
+	values: Map<string, tfType.Tensor4D>
+): tfType.Tensor2D {
+	const y = tf.add(tf.matMul(tf.reshape(x, [x.shape[0], n.inFeatures]), fc.w), fc.b) as tfType.Tensor2D;
+	values.set(n.id, tf.reshape(y, [y.shape[0], 1, 1, n.outFeatures]));
+	return y;
 }

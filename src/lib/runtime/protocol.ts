@@ -1,0 +1,82 @@
+/**
+ * What the page and the inference worker ($lib/runtime/worker.ts) say to each other, through
+ * comlink. Types only: importing this file loads no tfjs. Buffers travel as transfers, never
+ * copies (the weights' bytes, the input, the logits, the feature maps).
+ */
+import type { ArchSpec } from '../arch/spec';
+import type { FeatureMaps } from '../pixels/colourmaps';
+import type { BackendChoice, BackendInfo } from './backend';
+
+export type { BackendChoice, BackendInfo, BackendName } from './backend';
+
+/** A tensor of the offered weights that does not fit (or a file that is not weights at all). */
+export interface WeightProblem {
+	/** The tensor's name, or '' for a problem with the whole file. */
+	tensor: string;
+	message: string;
+}
+
+/** A run's steps, for the progress line. */
+export type RunPhase = 'weights' | 'upload' | 'forward' | 'maps';
+
+export interface Progress {
+	/** The request it belongs to (see `RunRequest.gen`). */
+	gen: number;
+	phase: RunPhase;
+	/** "Uploading weights", "Running"… */
+	text: string;
+	done?: number;
+	total?: number;
+}
+
+export interface RunRequest {
+	/**
+	 * The request's generation: a later one supersedes it (the worker skips a superseded request
+	 * at its next step and answers `{ cancelled: true }`).
+	 */
+	gen: number;
+	/** Names this input (with the weights' id, the key of the kept outputs). */
+	inputId: string;
+	/** NHWC float32, one image, normalised. */
+	input: { data: Float32Array; height: number; width: number; channels: number };
+	/** A node whose output must be kept (the selection, resolved from a group to its output). */
+	selected: string | null;
+	/** Keep every cheap node's output (instant feature maps), or only `selected`'s. */
+	keepAll: boolean;
+}
+
+export type RunReply =
+	| { cancelled: true }
+	| {
+			cancelled: false;
+			logits: Float32Array;
+			forwardMs: number;
+			/** Key of the kept outputs (input and weights): pass it back to `featureMaps`. */
+			key: string;
+			tapped: string[];
+			/** True when the weights were uploaded for this run. */
+			compiled: boolean;
+	  };
+
+export type WeightsOffer = { ok: true } | { ok: false; problems: WeightProblem[] };
+
+export interface RuntimeApi {
+	/** Where progress and a lost GPU device are reported (callbacks wrapped with `Comlink.proxy`). */
+	listen(onProgress: (p: Progress) => void, onLost: (message: string) => void): void;
+	/** Starts (or switches to) a backend, falling back in `auto`'s order; never throws. */
+	start(choice: BackendChoice): Promise<{ info: BackendInfo; notices: string[] }>;
+	/**
+	 * The network to run. The weights held are kept when they still fit, else replaced by seeded
+	 * ones (`fallbackSeed`); the answer lists what did not fit (empty when nothing changed).
+	 */
+	setNetwork(spec: ArchSpec, fallbackSeed: number): Promise<WeightProblem[]>;
+	/** Seeded He-normal weights, made in the worker for each network (nothing travels). */
+	useSeed(seed: number): Promise<void>;
+	/** A checkpoint's bytes (transferred): applied only when every tensor fits the network. */
+	offerWeights(bytes: Uint8Array, name: string): Promise<WeightsOffer>;
+	/** Requests of an earlier generation than `gen` are skipped at their next step. */
+	supersede(gen: number): void;
+	run(request: RunRequest): Promise<RunReply>;
+	/** A kept output's feature maps (pixels transferred); null when not kept under `key`. */
+	featureMaps(id: string, key: string): Promise<FeatureMaps | null>;
+}

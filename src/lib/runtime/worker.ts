@@ -1,0 +1,146 @@
+/**
+ * The inference worker: tfjs, the backend, the compiled network, its weights and the kept
+ * outputs live here, off the page's main thread (a dedicated module worker, made by
+ * $lib/runtime/client.ts). The page talks to it through comlink (`RuntimeApi`,
+ * $lib/runtime/protocol.ts). One request runs at a time, in the order they came; a request
+ * superseded by a later generation is skipped at its next step.
+ */
+import * as Comlink from 'comlink';
+import { buildGraph, type ArchSpec, type BlockGraph } from '../arch/index';
+import { WeightsError, checkWeights, initWeights, loadCheckpoint, type TensorMap } from '../weights/index';
+import { startBackend } from './backend';
+import type { Progress, RunReply, RunRequest, RuntimeApi, WeightProblem, WeightsOffer } from './protocol';
+import { Session, tapsFor, type WeightSet } from './session';
+
+type Held = { kind: 'seed'; seed: number } | { kind: 'checkpoint'; id: string; tensors: TensorMap };
+
+let session: Session | null = null;
+let graph: BlockGraph | null = null;
+let held: Held = { kind: 'seed', seed: 0 };
+let seeded: { graph: BlockGraph; seed: number; tensors: TensorMap } | null = null;
+let offers = 0;
+let latest = 0;
+let report: (p: Progress) => void = () => undefined;
+let lost: (message: string) => void = () => undefined;
+
+let queue: Promise<unknown> = Promise.resolve();
+/** One request at a time: a run never interleaves with a backend switch or a weights change. */
+function serial<T>(f: () => Promise<T>): Promise<T> {
+	const p = queue.then(f, f);
+	queue = p.catch(() => undefined);
+	return p;
+}
+
+/** Lets messages that arrived meanwhile (a `supersede`) be handled before the next step. */
+const breathe = () => new Promise((r) => setTimeout(r, 0));
+
+const problem = (e: WeightsError): WeightProblem => ({ tensor: e.tensor, message: e.message });
+
+function weightSet(g: BlockGraph, gen: number): WeightSet {
+	if (held.kind === 'checkpoint') return { id: held.id, tensors: held.tensors };
+	if (!seeded || seeded.graph !== g || seeded.seed !== held.seed) {
+		report({ gen, phase: 'weights', text: `Making seeded weights (seed ${held.seed})` });
+		seeded = { graph: g, seed: held.seed, tensors: initWeights(g, held.seed) };
+	}
+	return { id: `seed-${held.seed}`, tensors: seeded.tensors };
+}
+
+async function run(req: RunRequest): Promise<RunReply> {
+	const cancelled = { cancelled: true } as const;
+	const stale = () => req.gen < latest;
+	if (stale()) return cancelled;
+	if (!session) throw new Error('no backend started');
+	if (!graph) throw new Error('no network given');
+	const g = graph;
+	const weights = weightSet(g, req.gen);
+	await breathe();
+	if (stale()) return cancelled;
+	let compiled = false;
+	if (!session.isCompiled(g, weights.id)) {
+		let last = 0;
+		report({ gen: req.gen, phase: 'upload', text: 'Uploading weights', done: 0 });
+		compiled = session.compile(g, weights, {
+			onProgress: (done, total) => {
+				const now = performance.now();
+				if (now - last < 50 && done < total) return;
+				last = now;
+				report({ gen: req.gen, phase: 'upload', text: 'Uploading weights', done, total });
+			}
+		});
+		await breathe();
+		if (stale()) return cancelled;
+	}
+	report({ gen: req.gen, phase: 'forward', text: 'Running' });
+	const key = `${req.inputId}|${weights.id}`;
+	const taps = req.keepAll ? tapsFor(g, req.selected) : req.selected ? [req.selected] : [];
+	const r = await session.forward({ ...req.input, batch: 1 }, taps, key);
+	const reply: RunReply = { cancelled: false, ...r, key, compiled };
+	return Comlink.transfer(reply, [r.logits.buffer]);
+}
+
+const api: RuntimeApi = {
+	listen(onProgress, onLost) {
+		report = onProgress;
+		lost = onLost;
+	},
+
+	start: (choice) =>
+		serial(async () => {
+			session?.dispose();
+			session = null;
+			const r = await startBackend(choice, (message) => lost(message));
+			session = new Session(r.tf);
+			return { info: r.info, notices: r.notices };
+		}),
+
+	setNetwork: (spec: ArchSpec, fallbackSeed: number) =>
+		serial(async () => {
+			graph = buildGraph(spec);
+			session?.dispose();
+			seeded = null;
+			if (held.kind === 'seed') return [];
+			const errors = checkWeights(graph, held.tensors);
+			if (errors.length > 0) held = { kind: 'seed', seed: fallbackSeed };
+			return errors.map(problem);
+		}),
+
+	useSeed: (seed) =>
+		serial(async () => {
+			held = { kind: 'seed', seed };
+		}),
+
+	offerWeights: (bytes, name) =>
+		serial(async (): Promise<WeightsOffer> => {
+			if (!graph) throw new Error('no network given');
+			let tensors: TensorMap;
+			try {
+				tensors = loadCheckpoint(bytes, name);
+			} catch (e) {
+				if (e instanceof WeightsError) return { ok: false, problems: [problem(e)] };
+				throw e;
+			}
+			const errors = checkWeights(graph, tensors);
+			if (errors.length > 0) return { ok: false, problems: errors.map(problem) };
+			held = { kind: 'checkpoint', id: `checkpoint-${++offers}`, tensors };
+			seeded = null;
+			return { ok: true };
+		}),
+
+	supersede(gen) {
+		latest = Math.max(latest, gen);
+	},
+
+	run(req) {
+		latest = Math.max(latest, req.gen);
+		return serial(() => run(req));
+	},
+
+	featureMaps: (id, key) =>
+		serial(async () => {
+			if (!session?.hasTap(id, key)) return null;
+			const maps = await session.featureMaps(id);
+			return maps && Comlink.transfer(maps, [maps.pixels.buffer]);
+		})
+};
+
+Comlink.expose(api);

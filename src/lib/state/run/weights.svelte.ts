@@ -1,0 +1,233 @@
+/**
+ * The network's weights: seeded He-normal (the default, made in the worker), a checkpoint file,
+ * a URL (with download progress), or a bundled model's trained weights with its meta (labels,
+ * normalisation). A checkpoint's bytes go to the worker, which parses and checks them against
+ * the network; nothing is applied unless every tensor fits.
+ */
+import type { BlockGraph } from '$lib/arch';
+import { bundledModel, defaultMeta, parseMeta, type BundledModel, type ModelMeta } from '$lib/models/bundled';
+import { IMAGENET_LABELS_PATH, parseLabels } from '$lib/models/labels';
+import type { WeightProblem } from '$lib/runtime/protocol';
+import { errorText, type RuntimeClient } from './runtime.svelte';
+
+export type WeightsKind = 'seed' | 'file' | 'url' | 'bundled';
+
+export interface AppliedWeights {
+	kind: WeightsKind;
+	/** "seed 0", "resnet18.safetensors", "fashion-resnet (trained, bundled)". */
+	label: string;
+}
+
+export interface Download {
+	url: string;
+	loaded: number;
+	total: number | null;
+}
+
+/** Reads a response body with progress (Content-Length when the server sends it). */
+async function readWithProgress(res: Response, onProgress: (loaded: number, total: number | null) => void) {
+	const length = Number(res.headers.get('content-length'));
+	const total = Number.isFinite(length) && length > 0 ? length : null;
+	if (!res.body) {
+		const buf = new Uint8Array(await res.arrayBuffer());
+		onProgress(buf.length, total);
+		return buf;
+	}
+	const reader = res.body.getReader();
+	const chunks: Uint8Array[] = [];
+	let loaded = 0;
+	for (;;) {
+		const { done, value } = await reader.read();
+		if (done) break;
+		chunks.push(value);
+		loaded += value.length;
+		onProgress(loaded, total);
+	}
+	const out = new Uint8Array(loaded);
+	let o = 0;
+	for (const c of chunks) {
+		out.set(c, o);
+		o += c.length;
+	}
+	return out;
+}
+
+export class WeightsSource {
+	seed = $state(0);
+	current = $state.raw<AppliedWeights>({ kind: 'seed', label: 'seed 0' });
+	/** Problems with the last weights offered (nothing applied), and where they came from. */
+	errors = $state.raw<WeightProblem[]>([]);
+	errorSource = $state('');
+	/** Something the user should know about the weights (a switch to seeded ones, a failed load). */
+	notice = $state('');
+	download = $state.raw<Download | null>(null);
+	meta = $state.raw<ModelMeta | null>(null);
+	invert = $state(false);
+
+	readonly #runtime: RuntimeClient;
+	readonly #base: string;
+	readonly #graph: () => BlockGraph;
+	/** Told whenever the weights (or their meta) change: results are stale. */
+	readonly #changed: () => void;
+	#imagenetClasses: string[] | null = null;
+
+	constructor(runtime: RuntimeClient, base: string, graph: () => BlockGraph, changed: () => void) {
+		this.#runtime = runtime;
+		this.#base = base;
+		this.#graph = graph;
+		this.#changed = changed;
+	}
+
+	/** The bundled model of a preset, if it is one. */
+	bundledFor(presetName: string | null): BundledModel | null {
+		return bundledModel(presetName, this.#base);
+	}
+
+	/**
+	 * The network changed (another preset, an edit). Trained weights belong to their architecture:
+	 * another preset, or an edit they no longer fit, switches to seeded weights with a notice.
+	 * Resolves true when the preset's bundled weights should be loaded.
+	 */
+	async networkChanged(graph: BlockGraph, presetChanged: boolean, bundled: boolean): Promise<boolean> {
+		this.errors = [];
+		const remote = await this.#runtime.remote();
+		const problems = await remote.setNetwork($state.snapshot(graph.spec), this.seed);
+		if (bundled && (presetChanged || this.current.kind !== 'bundled')) return true;
+		if (this.current.kind === 'bundled' && presetChanged) {
+			const from = this.current.label;
+			await this.useSeed(this.seed, false);
+			this.notice = `The architecture changed, so the network now has seeded random weights (seed ${this.seed}) instead of ${from}. Choose that preset again to restore them.`;
+		} else if (problems.length > 0) {
+			const from = this.current.label;
+			await this.useSeed(this.seed, false);
+			this.notice = `The architecture changed: ${from} no longer fits (${problems.length} tensor${problems.length === 1 ? '' : 's'}), so the network now has seeded random weights (seed ${this.seed}).`;
+		}
+		if (this.current.kind === 'seed' || !this.meta)
+			this.meta = defaultMeta(graph.spec, this.#imagenetClasses);
+		this.invert = this.meta.preprocess.invert ?? false;
+		void this.#loadImagenetClasses(graph);
+		return false;
+	}
+
+	async #loadImagenetClasses(graph: BlockGraph): Promise<void> {
+		if (this.#imagenetClasses || graph.spec.head.classes !== 1000) return;
+		try {
+			const res = await fetch(`${this.#base}/${IMAGENET_LABELS_PATH}`);
+			const classes = res.ok ? parseLabels(await res.json()) : null;
+			if (!classes || classes.length !== 1000) return;
+			this.#imagenetClasses = classes;
+			if (
+				this.meta &&
+				!this.meta.classes &&
+				this.#graph().spec.head.classes === 1000 &&
+				this.current.kind !== 'bundled'
+			)
+				this.meta = { ...this.meta, classes };
+		} catch {
+			// names are a nicety: outputs stay "class N"
+		}
+	}
+
+	/** Seeded He-normal weights (the default). */
+	async useSeed(seed: number, clearNotice = true): Promise<void> {
+		const s = Number.isFinite(seed) ? Math.trunc(seed) : 0;
+		this.seed = s;
+		this.current = { kind: 'seed', label: `seed ${s}` };
+		this.errors = [];
+		if (clearNotice) this.notice = '';
+		this.meta = defaultMeta(this.#graph().spec, this.#imagenetClasses);
+		this.#changed();
+		await (await this.#runtime.remote()).useSeed(s);
+	}
+
+	/** Offers a checkpoint's bytes to the worker (transferred); applied only when every tensor fits. */
+	async #offer(bytes: Uint8Array, name: string, kind: WeightsKind, meta: ModelMeta | null): Promise<boolean> {
+		const graph = this.#graph();
+		const { Comlink } = await import('$lib/runtime/client');
+		let offer;
+		try {
+			offer = await (
+				await this.#runtime.remote()
+			).offerWeights(Comlink.transfer(bytes, [bytes.buffer]), name);
+		} catch (e) {
+			this.errors = [];
+			this.notice = `${name}: ${errorText(e)}`;
+			return false;
+		}
+		if (!offer.ok) {
+			this.errors = offer.problems;
+			this.errorSource = name;
+			this.notice = '';
+			return false;
+		}
+		this.current = { kind, label: name };
+		this.errors = [];
+		this.notice = '';
+		this.meta = meta ?? defaultMeta(graph.spec, this.#imagenetClasses);
+		this.invert = this.meta.preprocess.invert ?? false;
+		this.#changed();
+		return true;
+	}
+
+	/** A checkpoint dropped on the page or picked with the file picker. */
+	async loadFile(file: File): Promise<boolean> {
+		this.notice = '';
+		let bytes: Uint8Array;
+		try {
+			bytes = new Uint8Array(await file.arrayBuffer());
+		} catch (e) {
+			this.notice = `${file.name}: ${errorText(e)}`;
+			return false;
+		}
+		return this.#offer(bytes, file.name, 'file', null);
+	}
+
+	async #fetchBytes(url: string): Promise<Uint8Array> {
+		this.download = { url, loaded: 0, total: null };
+		try {
+			const res = await fetch(url);
+			if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${res.statusText}`.trim());
+			return await readWithProgress(res, (loaded, total) => (this.download = { url, loaded, total }));
+		} finally {
+			this.download = null;
+		}
+	}
+
+	/** A checkpoint from a URL, with progress. */
+	async loadUrl(url: string): Promise<boolean> {
+		this.notice = '';
+		const name = decodeURIComponent(url.split('?')[0].split('/').filter(Boolean).slice(-3).join('/')) || url;
+		let bytes: Uint8Array;
+		try {
+			bytes = await this.#fetchBytes(url);
+		} catch (e) {
+			this.notice = `Could not download ${url}: ${errorText(e)}`;
+			return false;
+		}
+		return this.#offer(bytes, name, 'url', null);
+	}
+
+	/** A bundled model's trained weights and meta (labels, normalisation). */
+	async loadBundled(b: BundledModel): Promise<boolean> {
+		const graph = this.#graph();
+		this.notice = '';
+		try {
+			const metaRes = await fetch(b.meta);
+			if (!metaRes.ok) throw new Error(`${b.meta}: HTTP ${metaRes.status}`);
+			const parsed = parseMeta(await metaRes.json(), graph.spec, `${b.name}/meta.json`);
+			if (!parsed.ok) throw new Error(parsed.message);
+			const bytes = await this.#fetchBytes(b.weights);
+			if (this.#graph() !== graph) return false; // the architecture moved on meanwhile
+			return await this.#offer(bytes, `${b.name} (trained, bundled)`, 'bundled', parsed.meta);
+		} catch (e) {
+			this.notice = `Could not load the bundled ${b.name} weights: ${errorText(e)}. Using seeded random weights.`;
+			await this.useSeed(this.seed, false);
+			return false;
+		}
+	}
+
+	setInvert(v: boolean): void {
+		this.invert = v;
+		this.#changed();
+	}
+}
