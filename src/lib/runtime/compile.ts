@@ -17,6 +17,12 @@
  * a conv id is the raw convolution (before BN; computed with unfolded weights, uploaded the
  * first time such a tap is asked for), a BN id is conv+BN before the ReLU, avgpool/flatten/fc
  * are [N, 1, 1, features].
+ *
+ * Explanations (`cut`): the network split at one node, the rest differentiable. That part uses
+ * plain `tf.conv2d` + bias (no `fused.conv2d`, whose gradient computes the filter's gradient
+ * eagerly: tfjs wasm has no Conv2DBackpropFilter), grouped convolutions split per group
+ * (wasm has no depthwise input gradient) and option-A subsampling by pad/reshape/slice
+ * (StridedSlice has no gradient in tfjs); the weights are constants, so no gradient reaches them.
  */
 import type * as tfType from '@tensorflow/tfjs-core';
 import type { BlockGraph, GraphNode } from '../arch/graph';
@@ -31,6 +37,15 @@ export interface CompiledNet {
 		input: tfType.Tensor4D,
 		taps?: readonly string[]
 	): { logits: tfType.Tensor2D; taps: Map<string, tfType.Tensor4D> };
+	/**
+	 * The network cut at `at` (a node id, or 'input'): `a` = that node's output (as a tap gives
+	 * it), computed on the fast path; `rest(a)` = the logits [N, classes] from it, differentiable
+	 * with respect to `a`. Call inside `tf.tidy`: every tensor made is the caller's to free.
+	 */
+	cut(
+		input: tfType.Tensor4D,
+		at: string
+	): { a: tfType.Tensor4D; rest: (a: tfType.Tensor4D) => tfType.Tensor2D };
 	dispose(): void;
 }
 
@@ -138,6 +153,35 @@ export function compile(
 		return plan.raw;
 	};
 
+	// Per-group filters for the differentiable path, where 'depthwise' mode uploaded one filter.
+	const splitFilters = new Map<string, tfType.Tensor4D[]>();
+	const splitOf = (plan: ConvPlan) => {
+		const n = plan.node;
+		if (n.groups === 1 || mode(n) === 'split') return plan.filters;
+		let fs = splitFilters.get(n.id);
+		if (!fs) {
+			const w = tensors.get(`${n.id}.weight`)!.data;
+			const b = n.bias ? tensors.get(`${n.id}.bias`)!.data : new Float32Array(n.outShape[0]);
+			const folded = plan.bn ? foldBatchNorm(w, b, bnParams(tensors, plan.bn)) : { weight: w, bias: b };
+			fs = uploadFilters(store, n, folded.weight, 'split');
+			splitFilters.set(n.id, fs);
+		}
+		return fs;
+	};
+	// A BatchNorm as y = x·scale + shift, for a cut at its convolution (which then runs unfolded).
+	const affines = new Map<string, { scale: tfType.Tensor1D; shift: tfType.Tensor1D }>();
+	const affineOf = (bn: BnNode) => {
+		let a = affines.get(bn.id);
+		if (!a) {
+			const p = bnParams(tensors, bn);
+			const scale = p.gamma.map((g, o) => g / Math.sqrt(p.variance[o] + p.eps));
+			const shift = p.beta.map((b, o) => b - p.mean[o] * scale[o]);
+			a = { scale: store.keep(tf.tensor1d(scale)), shift: store.keep(tf.tensor1d(shift)) };
+			affines.set(bn.id, a);
+		}
+		return a;
+	};
+
 	let disposed = false;
 	return {
 		graph,
@@ -160,6 +204,36 @@ export function compile(
 				return { logits, tapped };
 			});
 			return { logits: result.logits, taps: new Map(wanted.map((id, i) => [id, result.tapped[i]])) };
+		},
+		cut(input, at) {
+			if (disposed) throw new Error('this network was disposed');
+			checkInput(graph, input);
+			if (!graph.byId.has(at)) throw new TapError(at, graph);
+			const index = new Map(graph.nodes.map((n, i) => [n.id, i]));
+			const cutAt = index.get(at)!;
+			const before = new Map<string, tfType.Tensor4D>([['input', input]]);
+			for (const n of graph.nodes) {
+				if (before.has(at)) break;
+				if (before.has(n.id)) continue;
+				runNode(tf, n, before, uploaded, new Set([at]), rawOf, mode);
+			}
+			// A fused convolution may have filled its BN and ReLU past the cut: recomputed from `a`.
+			for (const id of [...before.keys()]) if (index.get(id)! > cutAt) before.delete(id);
+			const a = before.get(at)!;
+			const rest = (cutValue: tfType.Tensor4D) => {
+				const values = new Map(before);
+				values.set(at, cutValue);
+				let logits: tfType.Tensor2D | null =
+					at === graph.output ? (tf.reshape(cutValue, [cutValue.shape[0], -1]) as tfType.Tensor2D) : null;
+				for (const n of graph.nodes.slice(cutAt + 1)) {
+					if (values.has(n.id)) continue;
+					const y = runNodeDifferentiable(tf, n, values, uploaded, splitOf, affineOf);
+					if (y && n.id === graph.output) logits = y;
+				}
+				if (!logits) throw new Error(`${graph.output} produced no logits`);
+				return logits;
+			};
+			return { a, rest };
 		},
 		dispose() {
 			if (disposed) return;
@@ -226,6 +300,17 @@ function foldBatchNorm(
 	return { weight, bias };
 }
 
+function bnParams(tensors: TensorMap, bn: BnNode) {
+	const get = (key: string) => tensors.get(key)!.data;
+	return {
+		gamma: get(`${bn.id}.weight`),
+		beta: get(`${bn.id}.bias`),
+		mean: get(`${bn.id}.running_mean`),
+		variance: get(`${bn.id}.running_var`),
+		eps: bn.eps
+	};
+}
+
 /** Phase 1: every convolution, with the BatchNorm after it folded in, and the ReLU after that noted. */
 function uploadConvolutions(
 	store: TensorStore,
@@ -249,15 +334,7 @@ function uploadConvolutions(
 		const relu = afterBn && afterBn.op === 'relu' ? afterBn : null;
 		const w = get(`${n.id}.weight`);
 		const b = n.bias ? get(`${n.id}.bias`) : new Float32Array(n.outShape[0]);
-		const folded = bn
-			? foldBatchNorm(w, b, {
-					gamma: get(`${bn.id}.weight`),
-					beta: get(`${bn.id}.bias`),
-					mean: get(`${bn.id}.running_mean`),
-					variance: get(`${bn.id}.running_var`),
-					eps: bn.eps
-				})
-			: { weight: w, bias: b };
+		const folded = bn ? foldBatchNorm(w, b, bnParams(tensors, bn)) : { weight: w, bias: b };
 		if (bn) bnOwner.add(bn.id);
 		plans.set(n.id, {
 			node: n,
@@ -334,6 +411,18 @@ function uploadFilters(
 	return [store.keep(tf.tensor4d(f, [k, k, g * inG, outG]))];
 }
 
+/** PyTorch's symmetric padding as tfjs's explicit padding. */
+function padOf(p: number): Pad {
+	return p === 0
+		? 'valid'
+		: [
+				[0, 0],
+				[p, p],
+				[p, p],
+				[0, 0]
+			];
+}
+
 /** One convolution (explicit symmetric padding, as PyTorch), grouped as the mode says. */
 function convolve(
 	tf: TF,
@@ -344,16 +433,7 @@ function convolve(
 	activation: 'relu' | 'linear',
 	mode: 'split' | 'depthwise'
 ): tfType.Tensor4D {
-	const p = node.padding;
-	const pad: Pad =
-		p === 0
-			? 'valid'
-			: [
-					[0, 0],
-					[p, p],
-					[p, p],
-					[0, 0]
-				];
+	const pad = padOf(node.padding);
 	const g = node.groups;
 	const one = (
 		xi: tfType.Tensor4D,
@@ -438,6 +518,70 @@ function runNode(
 			return linear(tf, x, n, net.fcs.get(n.id)!, values);
 		case 'input':
 			return null;
+	}
+}
+
+/**
+ * The differentiable twin of `runNode`, for the part of a network after a cut: a convolution is
+ * plain `tf.conv2d` per group + bias (BN folded in; the ReLU after it is its own node), a BN
+ * whose convolution was the cut is its affine map; option A subsamples without StridedSlice.
+ */
+function runNodeDifferentiable(
+	tf: TF,
+	n: GraphNode,
+	values: Map<string, tfType.Tensor4D>,
+	net: Uploaded,
+	splitOf: (plan: ConvPlan) => tfType.Tensor4D[],
+	affineOf: (bn: BnNode) => { scale: tfType.Tensor1D; shift: tfType.Tensor1D }
+): tfType.Tensor2D | null {
+	const x = values.get(n.inputs[0])!;
+	switch (n.op) {
+		case 'conv2d': {
+			const plan = net.plans.get(n.id)!;
+			const pad = padOf(n.padding);
+			const filters = splitOf(plan);
+			const xs = filters.length === 1 ? [x] : (tf.split(x, filters.length, 3) as tfType.Tensor4D[]);
+			const parts = xs.map((xi, gi) => tf.conv2d(xi, filters[gi], n.stride, pad));
+			const y = tf.add(parts.length === 1 ? parts[0] : tf.concat(parts, 3), plan.bias) as tfType.Tensor4D;
+			values.set(plan.bn ? plan.bn.id : n.id, y);
+			return null;
+		}
+		case 'batchnorm': {
+			const { scale, shift } = affineOf(n);
+			values.set(n.id, tf.add(tf.mul(x, scale), shift));
+			return null;
+		}
+		case 'zeropad': {
+			const [b, h, w, c] = x.shape;
+			const s = n.stride;
+			let y = x;
+			if (s > 1) {
+				const hs = Math.ceil(h / s);
+				const ws = Math.ceil(w / s);
+				const padded = tf.pad(x, [
+					[0, 0],
+					[0, hs * s - h],
+					[0, ws * s - w],
+					[0, 0]
+				]);
+				const grid = tf.reshape(padded, [b, hs, s, ws, s, c]);
+				y = tf.reshape(tf.slice(grid, [0, 0, 0, 0, 0, 0], [b, hs, 1, ws, 1, c]), [b, hs, ws, c]);
+			}
+			values.set(n.id, optionAShortcut(tf, y, 1, n.padChannels));
+			return null;
+		}
+		default:
+			return runNode(
+				tf,
+				n,
+				values,
+				net,
+				new Set(),
+				() => {
+					throw new Error('unreachable: convolutions are handled above');
+				},
+				() => 'split'
+			);
 	}
 }
 
