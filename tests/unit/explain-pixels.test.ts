@@ -14,6 +14,7 @@ import {
 	blendOverlay,
 	displayLevels,
 	explanationFileName,
+	mapToInput,
 	occlusionToPixels,
 	paintLevels,
 	upsampleBilinear
@@ -118,6 +119,17 @@ describe('occlusionToPixels', () => {
 			'a 2×2 occlusion grid has 4 values, not 2'
 		);
 		expect(() => occlusionToPixels([1], 1, 1, 0, 1, 3, 3)).toThrow('patch 0 and stride 1 must be at least 1');
+	});
+});
+
+describe('mapToInput', () => {
+	it('upsamples a Grad-CAM map, spreads an occlusion grid over its patches', () => {
+		const cam = { values: [0, 1, 2, 3], height: 2, width: 2 };
+		expect(Array.from(mapToInput(cam, 4, 4, null))).toEqual(TORCH_CASES[0].want);
+		const grid = { values: [4, 8, 12, 16], height: 2, width: 2 };
+		expect(Array.from(mapToInput(grid, 3, 3, { patch: 2, stride: 1 }))).toEqual([
+			4, 6, 8, 8, 10, 12, 12, 14, 16
+		]);
 	});
 });
 

@@ -167,3 +167,26 @@ export function explanationFileName(
 			.join('_') + '.png'
 	);
 }
+
+/**
+ * An explanation's map at the input's size: an occlusion grid spread over its patches
+ * (`occlusionToPixels`), any other map (Grad-CAM at a layer's resolution) upsampled bilinearly.
+ */
+export function mapToInput(
+	map: { values: ArrayLike<number>; height: number; width: number },
+	height: number,
+	width: number,
+	occlusion: { patch: number; stride: number } | null
+): Float32Array {
+	if (occlusion)
+		return occlusionToPixels(
+			map.values,
+			map.height,
+			map.width,
+			occlusion.patch,
+			occlusion.stride,
+			height,
+			width
+		);
+	return upsampleBilinear(map.values, map.height, map.width, height, width);
+}
