@@ -4,7 +4,9 @@
  * tools/reference/explain_reference.py for a basic-block net, a CIFAR option-A net, a 1-channel
  * bottleneck net with groups, a plain net with a flatten head and the bundled fashion-resnet on
  * its first sample. Within 1e-3 of the reference's max |value|, on the cpu and wasm backends.
+ * And `npm run infer -- --explain …` (DESIGN §3.4) end to end.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -214,5 +216,123 @@ describe('explanations: requests, progress, cancellation, memory', () => {
 		const e = (await session.explain(c.input, { kind: 'gradcam', node: 'layer2.1' }, null))!;
 		expect(relError(e.values, c.expected.get('gradcam/layer2.1')!.data)).toBeLessThanOrEqual(TOL);
 		session.dispose();
+	});
+});
+
+describe('infer --explain (DESIGN §3.4)', () => {
+	const infer = (...args: string[]) => {
+		const r = spawnSync('npx', ['tsx', 'cli/infer.ts', ...args], { encoding: 'utf8' });
+		return { code: r.status, stdout: r.stdout, stderr: r.stderr.replace(/^npm warn .*\n/gm, '') };
+	};
+	const c = cases.find((x) => x.name === 'cifar-option-a')!;
+	const dir = join(FIXTURES, c.name);
+	const base = ['--spec', join(dir, 'spec.json'), '--weights', join(dir, 'weights.safetensors')];
+	const input = ['--input-tensor', join(dir, 'input.safetensors')];
+
+	it.each(['cpu', 'wasm'])(
+		'gradcam:NODE and saliency --class K on %s give PyTorch’s maps in the JSON',
+		(backend) => {
+			const node = c.meta.nodes[1];
+			const r = infer(
+				...base,
+				...input,
+				'--backend',
+				backend,
+				'--format',
+				'json',
+				'--explain',
+				`gradcam:${node}`
+			);
+			expect(r.stderr).toBe('');
+			const e = JSON.parse(r.stdout).explain;
+			const ref = c.expected.get(`gradcam/${node}`)!;
+			expect({ method: e.method, node: e.node, class: e.class, shape: e.shape }).toEqual({
+				method: 'gradcam',
+				node,
+				class: c.meta.top,
+				shape: ref.shape
+			});
+			expect(relError(e.values, ref.data)).toBeLessThanOrEqual(TOL);
+
+			const k = String(c.meta.saliencyClass);
+			const s = JSON.parse(
+				infer(
+					...base,
+					...input,
+					'--backend',
+					backend,
+					'--format',
+					'json',
+					'--explain',
+					'saliency',
+					'--class',
+					k
+				).stdout
+			).explain;
+			expect([s.method, s.node, s.class]).toEqual(['saliency', null, c.meta.saliencyClass]);
+			expect(relError(s.values, c.expected.get('saliency')!.data)).toBeLessThanOrEqual(TOL);
+		}
+	);
+
+	it('gradcam without a node explains the last block; smoothgrad and occlusion follow the reference', () => {
+		const last = JSON.parse(
+			infer(...base, ...input, '--format', 'json', '--explain', 'gradcam').stdout
+		).explain;
+		expect(last.node).toBe(groupOutput(buildGraph(c.spec), 'layer3.0'));
+		expect(relError(last.values, c.expected.get('gradcam/layer3.0')!.data)).toBeLessThanOrEqual(TOL);
+		const { samples, sigma, seed } = c.meta.smoothgrad;
+		const sg = infer(
+			...base,
+			...input,
+			'--format',
+			'json',
+			'--explain',
+			`smoothgrad:${samples}:${sigma}`,
+			'--seed',
+			String(seed)
+		);
+		expect(
+			relError(JSON.parse(sg.stdout).explain.values, c.expected.get('smoothgrad')!.data)
+		).toBeLessThanOrEqual(TOL);
+		const { patch, stride } = c.meta.occlusion;
+		const oc = JSON.parse(
+			infer(...base, ...input, '--format', 'json', '--explain', `occlusion:${patch}:${stride}`).stdout
+		).explain;
+		expect(oc.shape).toEqual(c.expected.get('occlusion')!.shape);
+		expect(relError(oc.values, c.expected.get('occlusion')!.data)).toBeLessThanOrEqual(TOL);
+	});
+
+	it('prints a one-line summary in text', () => {
+		const r = infer(...base, ...input, '--explain', 'gradcam:layer2');
+		expect(r.code).toBe(0);
+		expect(r.stdout).toMatch(
+			/explain gradcam at layer2\.0\.relu2 \(--explain gradcam:layer2\) for class \d: 8×8, mean .*, max .* at row \d, column \d/
+		);
+	});
+
+	it.each([
+		[['--explain', 'gradcam:layer9'], /^error: --explain: unknown node or group "layer9"/],
+		[
+			['--explain', 'heatmap'],
+			/^error: --explain "heatmap": unknown method "heatmap" \(forms: gradcam\[:NODE\]/
+		],
+		[['--explain', 'smoothgrad:3'], /^error: --explain "smoothgrad:3": smoothgrad takes 2 parameters, got 1/],
+		[['--explain', 'smoothgrad:3:x'], /^error: --explain "smoothgrad:3:x": SIGMA must be a number, got "x"/],
+		[
+			['--explain', 'occlusion:4:0'],
+			/^error: --explain: the occlusion stride must be a positive integer, got 0/
+		],
+		[['--explain', 'saliency:2'], /^error: --explain "saliency:2": saliency takes 0 parameters, got 1/],
+		[
+			['--explain', 'saliency', '--class', '6'],
+			/^error: --explain: class 6 is out of range: this network has 6 classes \(0–5\)/
+		],
+		[['--explain', 'saliency', '--class', 'two'], /^error: --class must be a whole number, got "two"/],
+		[['--class', '1'], /^error: --class needs --explain/]
+	])('%j → a clear error, exit 1', (args, message) => {
+		const r = infer(...base, ...input, ...args);
+		expect(r.code).toBe(1);
+		expect(r.stderr).toMatch(message);
+		expect(r.stderr).not.toMatch(/\n\s+at /);
 	});
 });
