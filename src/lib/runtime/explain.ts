@@ -125,7 +125,10 @@ function detach<T extends TfCore.Tensor>(tf: Tf, t: T): T {
 
 /** One-hot rows [batch, classes] for class k. */
 function oneHotRows(tf: Tf, batch: number, classes: number, k: number): TfCore.Tensor2D {
-	return tf.oneHot(tf.fill([batch], k, 'int32') as TfCore.Tensor1D, classes).toFloat() as TfCore.Tensor2D;
+	return tf.cast(
+		tf.oneHot(tf.fill([batch], k, 'int32') as TfCore.Tensor1D, classes),
+		'float32'
+	) as TfCore.Tensor2D;
 }
 
 /** Grad-CAM at `at` (a node id), or saliency (`at` = 'input'). */
@@ -148,7 +151,7 @@ async function gradient(
 					? (tf.argMax(detach(tf, logits), 1) as TfCore.Tensor1D)
 					: (tf.fill([1], classIndex, 'int32') as TfCore.Tensor1D);
 			chosen = tf.keep(k);
-			return tf.sum(tf.mul(logits, tf.oneHot(k, classes).toFloat()));
+			return tf.sum(tf.mul(logits, tf.cast(tf.oneHot(k, classes), 'float32')));
 		})(a) as TfCore.Tensor4D;
 		if (at === 'input') return tf.max(tf.abs(dyda), 3);
 		const alpha = tf.mean(dyda, [1, 2], true);
