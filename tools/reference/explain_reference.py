@@ -55,7 +55,7 @@ OCCLUSION = {"patch": 5, "stride": 3}
 # name → (spec or None for the bundled model, Grad-CAM nodes: a stage, a block's conv or BN, the last block,
 #         seed: one where no Grad-CAM map is all zero and occlusion moves p_K by more than 1e-3)
 CASES = {
-    "basic": (spec("basic", h=32, w=32, stem=("imagenet", 8), stages=((1, 8, 1), (2, 16, 2)), classes=5),
+    "basic": (spec("basic", h=33, w=31, stem=("imagenet", 8), stages=((1, 8, 1), (2, 16, 2)), classes=5),
               ["layer1", "layer2.1.bn1", "layer2.1"], 500),
     "cifar-option-a": (spec("cifar-option-a", h=16, w=16, stem=("cifar", 8), stages=((1, 8, 1), (1, 16, 2), (1, 32, 2)),
                             shortcut="A", classes=6),

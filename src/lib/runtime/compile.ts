@@ -182,6 +182,17 @@ export function compile(
 		return a;
 	};
 
+	// Each filter flipped and transposed, for its convolution's input gradient (uploaded on first use).
+	const transposed = new Map<tfType.Tensor4D, tfType.Tensor4D>();
+	const transposeOf = (f: tfType.Tensor4D) => {
+		let t = transposed.get(f);
+		if (!t) {
+			t = store.keep(tf.tidy(() => tf.transpose(tf.reverse(f, [0, 1]), [0, 1, 3, 2])));
+			transposed.set(f, t);
+		}
+		return t;
+	};
+
 	let disposed = false;
 	return {
 		graph,
@@ -227,7 +238,7 @@ export function compile(
 					at === graph.output ? (tf.reshape(cutValue, [cutValue.shape[0], -1]) as tfType.Tensor2D) : null;
 				for (const n of graph.nodes.slice(cutAt + 1)) {
 					if (values.has(n.id)) continue;
-					const y = runNodeDifferentiable(tf, n, values, uploaded, splitOf, affineOf);
+					const y = runNodeDifferentiable(tf, n, values, uploaded, splitOf, affineOf, transposeOf);
 					if (y && n.id === graph.output) logits = y;
 				}
 				if (!logits) throw new Error(`${graph.output} produced no logits`);
@@ -532,16 +543,18 @@ function runNodeDifferentiable(
 	values: Map<string, tfType.Tensor4D>,
 	net: Uploaded,
 	splitOf: (plan: ConvPlan) => tfType.Tensor4D[],
-	affineOf: (bn: BnNode) => { scale: tfType.Tensor1D; shift: tfType.Tensor1D }
+	affineOf: (bn: BnNode) => { scale: tfType.Tensor1D; shift: tfType.Tensor1D },
+	transposeOf: (filter: tfType.Tensor4D) => tfType.Tensor4D
 ): tfType.Tensor2D | null {
 	const x = values.get(n.inputs[0])!;
 	switch (n.op) {
 		case 'conv2d': {
 			const plan = net.plans.get(n.id)!;
-			const pad = padOf(n.padding);
 			const filters = splitOf(plan);
 			const xs = filters.length === 1 ? [x] : (tf.split(x, filters.length, 3) as tfType.Tensor4D[]);
-			const parts = xs.map((xi, gi) => tf.conv2d(xi, filters[gi], n.stride, pad));
+			const parts = xs.map((xi, gi) =>
+				convWithInputGradient(tf, xi, filters[gi], n.stride, n.padding, transposeOf)
+			);
 			const y = tf.add(parts.length === 1 ? parts[0] : tf.concat(parts, 3), plan.bias) as tfType.Tensor4D;
 			values.set(plan.bn ? plan.bn.id : n.id, y);
 			return null;
@@ -583,6 +596,79 @@ function runNodeDifferentiable(
 				() => 'split'
 			);
 	}
+}
+
+/**
+ * `tf.conv2d` (PyTorch's symmetric padding) whose gradient with respect to x is itself a forward
+ * convolution: dy dilated by the stride, padded by k − 1 − p (and the rows and columns the
+ * strided windows skipped), convolved with the filter flipped and transposed to [k, k, out, in].
+ * tfjs's own Conv2DBackpropInput is a plain loop in the wasm backend (≈ 10× the forward's XNNPACK
+ * convolution on resnet50); this keeps an input gradient about as fast as a forward pass.
+ */
+export function convWithInputGradient(
+	tf: TF,
+	x: tfType.Tensor4D,
+	filter: tfType.Tensor4D,
+	stride: number,
+	padding: number,
+	transposeOf: (filter: tfType.Tensor4D) => tfType.Tensor4D
+): tfType.Tensor4D {
+	const k = filter.shape[0];
+	if (padding > k - 1) return tf.conv2d(x, filter, stride, padOf(padding)); // not in any ResNet
+	const conv = tf.customGrad(((xt: tfType.Tensor4D) => {
+		const [, h, w] = xt.shape;
+		return {
+			value: tf.conv2d(xt, filter, stride, padOf(padding)),
+			gradFunc: (dy: tfType.Tensor) => {
+				const d = dy as tfType.Tensor4D;
+				// 1×1 (no padding): convolve on the small grid, then spread with zeros.
+				if (k === 1)
+					return fitTo(tf, dilate(tf, tf.conv2d(d, transposeOf(filter), 1, 'valid'), stride), h, w);
+				const lead = k - 1 - padding;
+				const z = dilate(tf, d, stride);
+				// the full transposed output is h × w: the trailing rows and columns make up the rest
+				const padded = fitTo(
+					tf,
+					tf.pad(z, [
+						[0, 0],
+						[lead, 0],
+						[lead, 0],
+						[0, 0]
+					]),
+					h + k - 1,
+					w + k - 1
+				);
+				return tf.conv2d(padded, transposeOf(filter), 1, 'valid');
+			}
+		};
+	}) as unknown as Parameters<TF['customGrad']>[0]);
+	return conv(x) as tfType.Tensor4D;
+}
+
+/** Zeros between rows and between columns: [n, h, w, c] → [n, h·s, w·s, c], x at (i·s, j·s). */
+function dilate(tf: TF, x: tfType.Tensor4D, s: number): tfType.Tensor4D {
+	if (s === 1) return x;
+	const [n, h, w, c] = x.shape;
+	const after = (axis: number): [number, number][] => [0, 1, 2, 3].map((a) => [0, a === axis ? s - 1 : 0]);
+	const rows = tf.pad(tf.reshape(x, [n, h, 1, w * c]), after(2));
+	const cols = tf.pad(tf.reshape(rows, [n * h * s, w, 1, c]), after(2));
+	return tf.reshape(cols, [n, h * s, w * s, c]);
+}
+
+/** Zeros appended below and to the right, or rows and columns cropped there, to height × width. */
+function fitTo(tf: TF, x: tfType.Tensor4D, height: number, width: number): tfType.Tensor4D {
+	const [n, h, w, c] = x.shape;
+	const y =
+		h > height || w > width ? tf.slice(x, [0, 0, 0, 0], [n, Math.min(h, height), Math.min(w, width), c]) : x;
+	const [, h2, w2] = y.shape;
+	return h2 < height || w2 < width
+		? tf.pad(y, [
+				[0, 0],
+				[0, height - h2],
+				[0, width - w2],
+				[0, 0]
+			])
+		: y;
 }
 
 /** Option-A shortcut: x[:, ::s, ::s, :], then zero channels appended at the end. */
