@@ -18,11 +18,12 @@
  * first time such a tap is asked for), a BN id is conv+BN before the ReLU, avgpool/flatten/fc
  * are [N, 1, 1, features].
  *
- * Explanations (`cut`): the network split at one node, the rest differentiable. That part uses
- * plain `tf.conv2d` + bias (no `fused.conv2d`, whose gradient computes the filter's gradient
- * eagerly: tfjs wasm has no Conv2DBackpropFilter), grouped convolutions split per group
- * (wasm has no depthwise input gradient) and option-A subsampling by pad/reshape/slice
- * (StridedSlice has no gradient in tfjs); the weights are constants, so no gradient reaches them.
+ * Explanations (`cut`): the network split at one node, the rest differentiable. Its convolutions
+ * carry their own gradient (`convWithInputGradient`: with respect to the input only, as forward
+ * convolutions; tfjs's `fused.conv2d` gradient computes the filter's gradient eagerly and wasm has
+ * no Conv2DBackpropFilter), grouped ones split per group (wasm has no depthwise input gradient),
+ * and option A's subsampling has one too (StridedSlice has none in tfjs). The weights are
+ * constants: no gradient reaches them.
  */
 import type * as tfType from '@tensorflow/tfjs-core';
 import type { BlockGraph, GraphNode } from '../arch/graph';
@@ -534,8 +535,9 @@ function runNode(
 
 /**
  * The differentiable twin of `runNode`, for the part of a network after a cut: a convolution is
- * plain `tf.conv2d` per group + bias (BN folded in; the ReLU after it is its own node), a BN
- * whose convolution was the cut is its affine map; option A subsamples without StridedSlice.
+ * `convWithInputGradient` (BN folded in, the ReLU after it fused where the fast path fuses it;
+ * per group when grouped), a BN whose convolution was the cut is its affine map; option A
+ * subsamples with `subsampleWithGradient`.
  */
 function runNodeDifferentiable(
 	tf: TF,
@@ -551,11 +553,19 @@ function runNodeDifferentiable(
 		case 'conv2d': {
 			const plan = net.plans.get(n.id)!;
 			const filters = splitOf(plan);
-			const xs = filters.length === 1 ? [x] : (tf.split(x, filters.length, 3) as tfType.Tensor4D[]);
-			const parts = xs.map((xi, gi) =>
-				convWithInputGradient(tf, xi, filters[gi], n.stride, n.padding, transposeOf)
+			const conv = (xi: tfType.Tensor4D, f: tfType.Tensor4D, b: tfType.Tensor1D | null, relu: boolean) =>
+				convWithInputGradient(tf, xi, f, b, relu, n.stride, n.padding, transposeOf);
+			if (filters.length === 1) {
+				// conv + BN (+ ReLU) in one op, as on the fast path
+				const y = conv(x, filters[0], plan.bias, !!plan.relu);
+				values.set(plan.bn ? plan.bn.id : n.id, y);
+				if (plan.relu) values.set(plan.relu.id, y); // the BN's value is then never read
+				return null;
+			}
+			const parts = (tf.split(x, filters.length, 3) as tfType.Tensor4D[]).map((xi, gi) =>
+				conv(xi, filters[gi], null, false)
 			);
-			const y = tf.add(parts.length === 1 ? parts[0] : tf.concat(parts, 3), plan.bias) as tfType.Tensor4D;
+			const y = tf.add(tf.concat(parts, 3), plan.bias) as tfType.Tensor4D;
 			values.set(plan.bn ? plan.bn.id : n.id, y);
 			return null;
 		}
@@ -565,22 +575,8 @@ function runNodeDifferentiable(
 			return null;
 		}
 		case 'zeropad': {
-			const [b, h, w, c] = x.shape;
-			const s = n.stride;
-			let y = x;
-			if (s > 1) {
-				const hs = Math.ceil(h / s);
-				const ws = Math.ceil(w / s);
-				const padded = tf.pad(x, [
-					[0, 0],
-					[0, hs * s - h],
-					[0, ws * s - w],
-					[0, 0]
-				]);
-				const grid = tf.reshape(padded, [b, hs, s, ws, s, c]);
-				y = tf.reshape(tf.slice(grid, [0, 0, 0, 0, 0, 0], [b, hs, 1, ws, 1, c]), [b, hs, ws, c]);
-			}
-			values.set(n.id, optionAShortcut(tf, y, 1, n.padChannels));
+			const sub = n.stride === 1 ? x : subsampleWithGradient(tf, x, n.stride);
+			values.set(n.id, optionAShortcut(tf, sub, 1, n.padChannels));
 			return null;
 		}
 		default:
@@ -599,8 +595,8 @@ function runNodeDifferentiable(
 }
 
 /**
- * `tf.conv2d` (PyTorch's symmetric padding) whose gradient with respect to x is itself a forward
- * convolution: dy dilated by the stride, padded by k − 1 − p (and the rows and columns the
+ * A convolution (PyTorch's symmetric padding; with a bias and a ReLU, fused, when given) whose
+ * gradient with respect to x is itself a forward convolution (after dy·[y > 0] for the ReLU): dy dilated by the stride, padded by k − 1 − p (and the rows and columns the
  * strided windows skipped), convolved with the filter flipped and transposed to [k, k, out, in].
  * tfjs's own Conv2DBackpropInput is a plain loop in the wasm backend (≈ 10× the forward's XNNPACK
  * convolution on resnet50); this keeps an input gradient about as fast as a forward pass.
@@ -609,18 +605,35 @@ export function convWithInputGradient(
 	tf: TF,
 	x: tfType.Tensor4D,
 	filter: tfType.Tensor4D,
+	bias: tfType.Tensor1D | null,
+	relu: boolean,
 	stride: number,
 	padding: number,
 	transposeOf: (filter: tfType.Tensor4D) => tfType.Tensor4D
 ): tfType.Tensor4D {
 	const k = filter.shape[0];
-	if (padding > k - 1) return tf.conv2d(x, filter, stride, padOf(padding)); // not in any ResNet
-	const conv = tf.customGrad(((xt: tfType.Tensor4D) => {
+	if (padding > k - 1) {
+		// not in any ResNet: tfjs's own gradient (a plain conv2d never asks for the filter's)
+		const y = bias
+			? tf.add(tf.conv2d(x, filter, stride, padOf(padding)), bias)
+			: tf.conv2d(x, filter, stride, padOf(padding));
+		return (relu ? tf.relu(y) : y) as tfType.Tensor4D;
+	}
+	const conv = tf.customGrad(((xt: tfType.Tensor4D, save: (ts: tfType.Tensor[]) => void) => {
 		const [, h, w] = xt.shape;
+		const value = tf.fused.conv2d({
+			x: xt,
+			filter,
+			strides: stride,
+			pad: padOf(padding),
+			bias: bias ?? undefined,
+			activation: relu ? 'relu' : 'linear'
+		});
+		if (relu) save([value]);
 		return {
-			value: tf.conv2d(xt, filter, stride, padOf(padding)),
-			gradFunc: (dy: tfType.Tensor) => {
-				const d = dy as tfType.Tensor4D;
+			value,
+			gradFunc: (dy: tfType.Tensor, saved: tfType.Tensor[]) => {
+				const d = (relu ? tf.mul(dy, tf.step(saved[0])) : dy) as tfType.Tensor4D;
 				// 1×1 (no padding): convolve on the small grid, then spread with zeros.
 				if (k === 1)
 					return fitTo(tf, dilate(tf, tf.conv2d(d, transposeOf(filter), 1, 'valid'), stride), h, w);
@@ -643,6 +656,18 @@ export function convWithInputGradient(
 		};
 	}) as unknown as Parameters<TF['customGrad']>[0]);
 	return conv(x) as tfType.Tensor4D;
+}
+
+/** x[:, ::s, ::s, :] with a gradient (tfjs has none for StridedSlice): dy spread with zeros. */
+function subsampleWithGradient(tf: TF, x: tfType.Tensor4D, s: number): tfType.Tensor4D {
+	const f = tf.customGrad(((xt: tfType.Tensor4D) => {
+		const [n, h, w, c] = xt.shape;
+		return {
+			value: tf.stridedSlice(xt, [0, 0, 0, 0], [n, h, w, c], [1, s, s, 1]),
+			gradFunc: (dy: tfType.Tensor) => fitTo(tf, dilate(tf, dy as tfType.Tensor4D, s), h, w)
+		};
+	}) as unknown as Parameters<TF['customGrad']>[0]);
+	return f(x) as tfType.Tensor4D;
 }
 
 /** Zeros between rows and between columns: [n, h, w, c] → [n, h·s, w·s, c], x at (i·s, j·s). */
