@@ -183,13 +183,13 @@ export function compile(
 		return a;
 	};
 
-	// Each filter flipped and transposed, for its convolution's input gradient (uploaded on first use).
-	const transposed = new Map<tfType.Tensor4D, tfType.Tensor4D>();
-	const transposeOf = (f: tfType.Tensor4D) => {
-		let t = transposed.get(f);
+	// Each filter as its convolution's input gradient needs it (`gradientFilter`), made on first use.
+	const gradFilters = new Map<tfType.Tensor4D, tfType.Tensor4D>();
+	const gradFilterOf = (f: tfType.Tensor4D, stride: number) => {
+		let t = gradFilters.get(f);
 		if (!t) {
-			t = store.keep(tf.tidy(() => tf.transpose(tf.reverse(f, [0, 1]), [0, 1, 3, 2])));
-			transposed.set(f, t);
+			t = store.keep(tf.tidy(() => gradientFilter(tf, f, stride)));
+			gradFilters.set(f, t);
 		}
 		return t;
 	};
@@ -239,7 +239,7 @@ export function compile(
 					at === graph.output ? (tf.reshape(cutValue, [cutValue.shape[0], -1]) as tfType.Tensor2D) : null;
 				for (const n of graph.nodes.slice(cutAt + 1)) {
 					if (values.has(n.id)) continue;
-					const y = runNodeDifferentiable(tf, n, values, uploaded, splitOf, affineOf, transposeOf);
+					const y = runNodeDifferentiable(tf, n, values, uploaded, splitOf, affineOf, gradFilterOf);
 					if (y && n.id === graph.output) logits = y;
 				}
 				if (!logits) throw new Error(`${graph.output} produced no logits`);
@@ -546,7 +546,7 @@ function runNodeDifferentiable(
 	net: Uploaded,
 	splitOf: (plan: ConvPlan) => tfType.Tensor4D[],
 	affineOf: (bn: BnNode) => { scale: tfType.Tensor1D; shift: tfType.Tensor1D },
-	transposeOf: (filter: tfType.Tensor4D) => tfType.Tensor4D
+	gradFilterOf: (filter: tfType.Tensor4D, stride: number) => tfType.Tensor4D
 ): tfType.Tensor2D | null {
 	const x = values.get(n.inputs[0])!;
 	switch (n.op) {
@@ -554,7 +554,7 @@ function runNodeDifferentiable(
 			const plan = net.plans.get(n.id)!;
 			const filters = splitOf(plan);
 			const conv = (xi: tfType.Tensor4D, f: tfType.Tensor4D, b: tfType.Tensor1D | null, relu: boolean) =>
-				convWithInputGradient(tf, xi, f, b, relu, n.stride, n.padding, transposeOf);
+				convWithInputGradient(tf, xi, f, b, relu, n.stride, n.padding, gradFilterOf);
 			if (filters.length === 1) {
 				// conv + BN (+ ReLU) in one op, as on the fast path
 				const y = conv(x, filters[0], plan.bias, !!plan.relu);
@@ -595,11 +595,48 @@ function runNodeDifferentiable(
 }
 
 /**
+ * The filter an input gradient convolves dy with. Stride 1 (or a 1×1 kernel): the filter flipped
+ * and transposed, [k, k, out, in]. Stride s > 1 with k > 1, polyphase: the s² phases ρ = (ρy, ρx)
+ * of the flipped filter, W_ρ[v] = W[s·(U − 1 − v) + ρ] (U = ⌈k/s⌉, zero past k), side by side
+ * on the output channels in depth-to-space order: [U, U, out, s²·in].
+ */
+function gradientFilter(tf: TF, f: tfType.Tensor4D, stride: number): tfType.Tensor4D {
+	const flipT = (w: tfType.Tensor4D) => tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]);
+	const [k, , cin, cout] = f.shape;
+	if (stride === 1 || k === 1) return flipT(f);
+	const u = Math.ceil(k / stride);
+	const side = stride * u;
+	const padded = tf.pad(f, [
+		[0, side - k],
+		[0, side - k],
+		[0, 0],
+		[0, 0]
+	]);
+	const phases: tfType.Tensor4D[] = [];
+	for (let ry = 0; ry < stride; ry++)
+		for (let rx = 0; rx < stride; rx++)
+			phases.push(
+				flipT(
+					tf.stridedSlice(
+						padded,
+						[ry, rx, 0, 0],
+						[side, side, cin, cout],
+						[stride, stride, 1, 1]
+					) as tfType.Tensor4D
+				)
+			);
+	return tf.concat(phases, 3);
+}
+
+/**
  * A convolution (PyTorch's symmetric padding; with a bias and a ReLU, fused, when given) whose
- * gradient with respect to x is itself a forward convolution (after dy·[y > 0] for the ReLU): dy dilated by the stride, padded by k − 1 − p (and the rows and columns the
- * strided windows skipped), convolved with the filter flipped and transposed to [k, k, out, in].
- * tfjs's own Conv2DBackpropInput is a plain loop in the wasm backend (≈ 10× the forward's XNNPACK
- * convolution on resnet50); this keeps an input gradient about as fast as a forward pass.
+ * gradient with respect to x is itself a forward convolution, after dy·[y > 0] for the ReLU:
+ * stride 1: dy padded by k − 1 − p, convolved with the flipped, transposed filter; 1×1 with a
+ * stride: that on the small grid, spread with zeros; k > 1 with stride s: one stride-1
+ * convolution with the s² polyphase filters (`gradientFilter`), then depth-to-space and a crop
+ * (rather than convolving a dy dilated with zeros, s² times the work). No filter gradient is ever
+ * asked for, and tfjs's own Conv2DBackpropInput (a plain loop in the wasm backend, ≈ 10× the
+ * forward's XNNPACK convolution on resnet50) is never used.
  */
 export function convWithInputGradient(
 	tf: TF,
@@ -609,7 +646,7 @@ export function convWithInputGradient(
 	relu: boolean,
 	stride: number,
 	padding: number,
-	transposeOf: (filter: tfType.Tensor4D) => tfType.Tensor4D
+	gradFilterOf: (filter: tfType.Tensor4D, stride: number) => tfType.Tensor4D
 ): tfType.Tensor4D {
 	const k = filter.shape[0];
 	if (padding > k - 1) {
@@ -634,24 +671,37 @@ export function convWithInputGradient(
 			value,
 			gradFunc: (dy: tfType.Tensor, saved: tfType.Tensor[]) => {
 				const d = (relu ? tf.mul(dy, tf.step(saved[0])) : dy) as tfType.Tensor4D;
-				// 1×1 (no padding): convolve on the small grid, then spread with zeros.
-				if (k === 1)
-					return fitTo(tf, dilate(tf, tf.conv2d(d, transposeOf(filter), 1, 'valid'), stride), h, w);
+				const g = gradFilterOf(filter, stride);
+				const n = d.shape[0];
 				const lead = k - 1 - padding;
-				const z = dilate(tf, d, stride);
-				// the full transposed output is h × w: the trailing rows and columns make up the rest
+				if (k === 1) return fitTo(tf, dilate(tf, tf.conv2d(d, g, 1, 'valid'), stride), h, w);
+				if (stride === 1) {
+					const padded = tf.pad(d, [
+						[0, 0],
+						[lead, lead],
+						[lead, lead],
+						[0, 0]
+					]);
+					return tf.conv2d(padded, g, 1, 'valid');
+				}
+				// polyphase: row m of phase ρ is dx at s·m + ρ − padding
+				const u = Math.ceil(k / stride);
+				const mh = Math.ceil((padding + h) / stride);
+				const mw = Math.ceil((padding + w) / stride);
 				const padded = fitTo(
 					tf,
-					tf.pad(z, [
+					tf.pad(d, [
 						[0, 0],
-						[lead, 0],
-						[lead, 0],
+						[u - 1, 0],
+						[u - 1, 0],
 						[0, 0]
 					]),
-					h + k - 1,
-					w + k - 1
+					mh + u - 1,
+					mw + u - 1
 				);
-				return tf.conv2d(padded, transposeOf(filter), 1, 'valid');
+				const phases = tf.conv2d(padded, g, 1, 'valid');
+				const cin = g.shape[3] / (stride * stride);
+				return tf.slice(tf.depthToSpace(phases, stride), [0, padding, padding, 0], [n, h, w, cin]);
 			}
 		};
 	}) as unknown as Parameters<TF['customGrad']>[0]);
