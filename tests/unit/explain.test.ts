@@ -169,7 +169,20 @@ describe('explanations: requests, progress, cancellation, memory', () => {
 		// The first use of a conv cut uploads its unfolded weights once (kept with the network).
 		for (const m of methods) await explain(tf, net, c.input, m, null);
 		const before = tf.memory().numTensors;
-		for (let i = 0; i < 20; i++) await explain(tf, net, c.input, methods[i % methods.length], i % 5);
+		// the top-1 (null) and chosen classes alike
+		for (let i = 0; i < 20; i++)
+			await explain(tf, net, c.input, methods[i % methods.length], i % 3 ? i % 5 : null);
+		expect(tf.memory().numTensors).toBe(before);
+	});
+
+	it('a disposed network frees what its explanations uploaded (unfolded, per-group and gradient filters)', async () => {
+		const g = cases.find((x) => x.name === 'gray-bottleneck-groups')!;
+		const before = tf.memory().numTensors;
+		const other = compile(tf, buildGraph(g.spec), g.weights, { grouped: 'depthwise' });
+		for (const node of ['layer2.0.conv2', 'layer2.0.bn1', 'layer1'])
+			await explain(tf, other, g.input, { kind: 'gradcam', node }, null);
+		await explain(tf, other, g.input, { kind: 'saliency' }, null);
+		other.dispose();
 		expect(tf.memory().numTensors).toBe(before);
 	});
 

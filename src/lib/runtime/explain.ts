@@ -115,14 +115,6 @@ export async function explain(
 	}
 }
 
-/**
- * A tensor sharing `t`'s values but unknown to the gradient tape (tfjs has no stopGradient):
- * what is computed from it is a constant for `tf.grad`.
- */
-function detach<T extends TfCore.Tensor>(tf: Tf, t: T): T {
-	return tf.engine().makeTensorFromDataId(t.dataId, t.shape, t.dtype) as T;
-}
-
 /** One-hot rows [batch, classes] for class k. */
 function oneHotRows(tf: Tf, batch: number, classes: number, k: number): TfCore.Tensor2D {
 	return tf.cast(
@@ -148,7 +140,8 @@ async function gradient(
 			const classes = logits.shape[1];
 			const k =
 				classIndex === null
-					? (tf.argMax(detach(tf, logits), 1) as TfCore.Tensor1D)
+					? // the top-1 class; the one-hot's gradient (through OneHot and ArgMax) is zero
+						(tf.argMax(logits, 1) as TfCore.Tensor1D)
 					: (tf.fill([1], classIndex, 'int32') as TfCore.Tensor1D);
 			chosen = tf.keep(k);
 			return tf.sum(tf.mul(logits, tf.cast(tf.oneHot(k, classes), 'float32')));
