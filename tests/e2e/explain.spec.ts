@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { axeViolations, describeViolations } from './axe';
 
 // Issue 13: "Why this prediction?" on the bundled fashion-resnet's default sample (the page opens
 // on it and runs it). Grad-CAM at the default node (the last block, layer3.2) is drawn over the
@@ -65,6 +66,14 @@ test('Grad-CAM at the default node is drawn and named; a prediction row explains
 	await expect(rows.nth(0).getByRole('button')).toHaveAttribute('aria-pressed', 'false');
 	expect((await pixels(page, 'explain-canvas')).colours).toBeGreaterThan(20);
 
+	// Two rows clicked at once: the later one wins (the first answer, if late, is not drawn).
+	await rows.nth(2).click();
+	await rows.nth(3).click();
+	await expect(about).toContainText(`“${labels[3]}”`, { timeout: 30_000 });
+	await page.waitForTimeout(500);
+	await expect(about).toContainText(`“${labels[3]}”`);
+	await expect(page.getByTestId('explain-class')).toHaveValue(/^\d+$/);
+
 	// A stage in the strip: Grad-CAM moves there (and the explorer selects it).
 	await strip.getByRole('button', { name: /layer2/ }).click();
 	await expect(about).toContainText('Grad-CAM at layer2 for', { timeout: 30_000 });
@@ -118,4 +127,41 @@ test('a parameter out of range is refused in place and the last valid one stays'
 	await expect(page.getByTestId('explain-description')).toHaveAttribute('title', /\(13×13 positions\)/, {
 		timeout: 60_000
 	});
+});
+
+test('another image explains its own top-1 class', async ({ page }) => {
+	const labels = await open(page);
+	const about = page.getByTestId('explain-description');
+	await page.getByTestId('prediction').nth(2).click();
+	await expect(about).toContainText(`“${labels[2]}”`, { timeout: 30_000 });
+	expect(labels[2]).not.toBe('Trouser');
+	// A trouser (Fashion-MNIST test image 2): the class picked goes back to top-1, the new one's.
+	await page.getByTestId('sample-fashion-2').click();
+	await expect(page.getByTestId('prediction').first()).toContainText('Trouser', { timeout: 30_000 });
+	await expect(about).toContainText('“Trouser”', { timeout: 30_000 });
+	await expect(page.getByTestId('explain-class')).toHaveValue('');
+});
+
+test('the explanation section has no axe violations in its states, light and dark', async ({ page }) => {
+	await open(page);
+	await expect(page.getByTestId('explain-strip').locator('canvas')).toHaveCount(3, { timeout: 60_000 });
+	const check = async (state: string) => {
+		for (const colorScheme of ['light', 'dark'] as const) {
+			await page.emulateMedia({ colorScheme });
+			const v = await axeViolations(page, '[data-testid="explain"]');
+			expect(v, `${state}, ${colorScheme}: ${describeViolations(v)}`).toEqual([]);
+		}
+	};
+	await check('Grad-CAM with its strip');
+	await page.getByRole('radio', { name: 'Occlusion' }).check();
+	await page.getByTestId('explain-patch').fill('1');
+	await page.getByTestId('explain-patch').press('Tab');
+	await page.getByTestId('explain-stride').fill('1');
+	await page.getByTestId('explain-stride').press('Tab');
+	await expect(page.getByTestId('explain-progress')).toBeVisible({ timeout: 30_000 });
+	await page.getByTestId('explain-cancel').click();
+	await check('occlusion cancelled');
+	await page.getByTestId('explain-patch').fill('99');
+	await page.getByTestId('explain-patch').press('Tab');
+	await check('a parameter refused');
 });

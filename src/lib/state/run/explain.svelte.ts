@@ -244,9 +244,13 @@ export class ExplainState {
 		void this.#start(w);
 	}
 
-	/** The network, weights, input or backend changed: every answer is stale. */
+	/**
+	 * The network, weights, input or backend changed: every answer is stale, and the class picked
+	 * goes back to the top-1 (another input, another class list).
+	 */
 	clear(): void {
 		this.#job++;
+		this.classIndex = null;
 		this.entries.clear();
 		this.busy = false;
 		this.cancelled = false;
