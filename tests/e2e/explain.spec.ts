@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { axeViolations, describeViolations } from './axe';
 
@@ -45,6 +46,18 @@ test('Grad-CAM at the default node is drawn and named; a prediction row explains
 	const drawn = await pixels(page, 'explain-canvas');
 	expect(drawn.colours).toBeGreaterThan(20);
 	expect(drawn.lit).toBeGreaterThan(0.5);
+	// Saved as PNG: the overlay at the input's resolution, named after net, method, node and class.
+	const [saved] = await Promise.all([
+		page.waitForEvent('download'),
+		page.getByTestId('explain-save').click()
+	]);
+	expect(saved.suggestedFilename()).toBe(
+		`fashion-resnet_gradcam_layer3.2_${labels[0].replace(/[^A-Za-z0-9.]+/g, '-')}.png`
+	);
+	const png = readFileSync(await saved.path());
+	expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+	expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([28, 28]); // IHDR width, height
+
 	// One small Grad-CAM per stage, each at its stage's resolution (28, 14, 7 for fashion-resnet).
 	const strip = page.getByTestId('explain-strip');
 	await expect(strip.locator('canvas')).toHaveCount(3, { timeout: 30_000 });
