@@ -85,7 +85,8 @@ interface Wanted {
 	strip: string[];
 }
 
-export const SAMPLES_MAX = 200;
+/** SmoothGrad's most samples (the runtime's limit). */
+export const SAMPLES_MAX = 1000;
 
 export class ExplainState {
 	readonly #host: ExplainHost;
@@ -266,8 +267,8 @@ export class ExplainState {
 	}
 
 	setSigma(value: number): void {
-		if (!Number.isFinite(value) || value <= 0 || value > 1) {
-			this.paramError = `σ is a fraction of the input's range, above 0 and at most 1, not ${value}.`;
+		if (!Number.isFinite(value) || value < 0 || value > 1) {
+			this.paramError = `σ is a fraction of the input's range, 0 to 1, not ${value}.`;
 			return;
 		}
 		this.paramError = '';
