@@ -649,13 +649,11 @@ export function convWithInputGradient(
 	gradFilterOf: (filter: tfType.Tensor4D, stride: number) => tfType.Tensor4D
 ): tfType.Tensor4D {
 	const k = filter.shape[0];
-	if (padding > k - 1) {
-		// not in any ResNet: tfjs's own gradient (a plain conv2d never asks for the filter's)
-		const y = bias
-			? tf.add(tf.conv2d(x, filter, stride, padOf(padding)), bias)
-			: tf.conv2d(x, filter, stride, padOf(padding));
-		return (relu ? tf.relu(y) : y) as tfType.Tensor4D;
-	}
+	// Every ResNet convolution fits (k = 1, p = 0; k = 3, p = 1; k = 7, p = 3; s ≤ 2).
+	if (k === 1 ? padding !== 0 : padding > k - stride)
+		throw new Error(
+			`no input gradient for a ${k}×${k} convolution with stride ${stride} and padding ${padding}`
+		);
 	const conv = tf.customGrad(((xt: tfType.Tensor4D, save: (ts: tfType.Tensor[]) => void) => {
 		const [, h, w] = xt.shape;
 		const value = tf.fused.conv2d({
@@ -675,31 +673,20 @@ export function convWithInputGradient(
 				const n = d.shape[0];
 				const lead = k - 1 - padding;
 				if (k === 1) return fitTo(tf, dilate(tf, tf.conv2d(d, g, 1, 'valid'), stride), h, w);
-				if (stride === 1) {
-					const padded = tf.pad(d, [
-						[0, 0],
-						[lead, lead],
-						[lead, lead],
-						[0, 0]
-					]);
-					return tf.conv2d(padded, g, 1, 'valid');
-				}
-				// polyphase: row m of phase ρ is dx at s·m + ρ − padding
+				const explicit = (t: number, b: number, l: number, r: number): Exclude<Pad, 'valid'> => [
+					[0, 0],
+					[t, b],
+					[l, r],
+					[0, 0]
+				];
+				if (stride === 1) return tf.conv2d(d, g, 1, explicit(lead, lead, lead, lead));
+				// polyphase: row m of phase ρ is dx at s·m + ρ − padding, for m < mh (and mw)
 				const u = Math.ceil(k / stride);
+				const [, ho, wo] = d.shape;
 				const mh = Math.ceil((padding + h) / stride);
 				const mw = Math.ceil((padding + w) / stride);
-				const padded = fitTo(
-					tf,
-					tf.pad(d, [
-						[0, 0],
-						[u - 1, 0],
-						[u - 1, 0],
-						[0, 0]
-					]),
-					mh + u - 1,
-					mw + u - 1
-				);
-				const phases = tf.conv2d(padded, g, 1, 'valid');
+				// ho ≤ mh as p ≤ k − s: dy's bottom and right padding are never negative
+				const phases = tf.conv2d(d, g, 1, explicit(u - 1, mh - ho, u - 1, mw - wo));
 				const cin = g.shape[3] / (stride * stride);
 				return tf.slice(tf.depthToSpace(phases, stride), [0, padding, padding, 0], [n, h, w, cin]);
 			}
