@@ -178,3 +178,15 @@ test('the explanation section has no axe violations in its states, light and dar
 	await page.getByTestId('explain-patch').press('Tab');
 	await check('a parameter refused');
 });
+
+test('Grad-CAM at a node without spatial extent says that it cannot localise', async ({ page }) => {
+	await open(page);
+	await expect(page.getByTestId('explain-canvas')).toBeVisible({ timeout: 60_000 });
+	await expect(page.getByTestId('explain-flat')).toHaveCount(0);
+	// avgpool's output is 64×1×1: Grad-CAM there is a single number.
+	await page.getByTestId('fm-layer-select').selectOption('avgpool');
+	await expect(page.getByTestId('explain-description')).toContainText('Grad-CAM at avgpool', {
+		timeout: 30_000
+	});
+	await expect(page.getByTestId('explain-flat')).toContainText('The output of avgpool is 1×1');
+});
