@@ -101,7 +101,8 @@ interface Row {
 	net: string;
 	note: string;
 	forward: number;
-	methods: { label: string; ms: number }[];
+	forwardKernels: number;
+	methods: { label: string; ms: number; kernels: number }[];
 }
 const rows: Row[] = [];
 for (const n of [fashion(), resnet50()]) {
@@ -116,6 +117,16 @@ for (const n of [fashion(), resnet50()]) {
 	// warm-up: kernels, and the weights some cuts upload on first use
 	await forwardMs(net, n.input);
 	for (const m of methods) await explainMs(net, n.input, m.method);
+	// kernels run (tf.profile), outside the timed rounds
+	const kernels = async (f: () => Promise<unknown>) =>
+		(
+			await tf.profile(async () => {
+				await f();
+			})
+		).kernels.length;
+	const forwardKernels = await kernels(() => forwardMs(net, n.input));
+	const methodKernels: number[] = [];
+	for (const m of methods) methodKernels.push(await kernels(() => explainMs(net, n.input, m.method)));
 	const fw: number[] = [];
 	const ex = methods.map(() => [] as number[]);
 	for (let r = 0; r < n.rounds; r++) {
@@ -127,7 +138,8 @@ for (const n of [fashion(), resnet50()]) {
 		net: n.name,
 		note: n.note,
 		forward: median(fw),
-		methods: methods.map((m, i) => ({ label: m.label, ms: median(ex[i]) }))
+		forwardKernels,
+		methods: methods.map((m, i) => ({ label: m.label, ms: median(ex[i]), kernels: methodKernels[i] }))
 	};
 	rows.push(row);
 	console.error(
@@ -147,17 +159,17 @@ const lines = [
 	'differentiably and its gradient; saliency: the whole network differentiably and the input gradient, its',
 	'convolutions’ input gradients run as forward convolutions). Class: the top-1. Measured interleaved',
 	`(forward, each explanation, forward, …), median of ${5 * RUNS} rounds (fashion-resnet) or ${RUNS} (resnet50)`,
-	'after a warm-up. Goal: ≤ 3× a forward. Small nets are dominated by per-op overhead (≈ 65 kernels',
-	'for a fashion-resnet forward, ≈ 350 for its saliency), so their ratio moves with the machine’s load.',
+	'after a warm-up. Goal: ≤ 3× a forward. Kernels: how many tfjs kernels one call runs (`tf.profile`); on',
+	'a small net the per-kernel overhead dominates, so its ratio moves with the machine’s load.',
 	'',
 	`Machine: ${cpus().length} cores, ${cpus()[0]?.model.trim()}, Node ${process.version}, shared with other jobs. Date: ${date}.`,
 	'',
-	'| Network | Input | Forward (ms) | Explanation | Time (ms) | × forward |',
-	'| --- | --- | ---: | --- | ---: | ---: |',
+	'| Network | Input | Forward (ms) | Kernels | Explanation | Time (ms) | Kernels | × forward |',
+	'| --- | --- | ---: | ---: | --- | ---: | ---: | ---: |',
 	...rows.flatMap((r) =>
 		r.methods.map(
 			(m) =>
-				`| ${r.net} | ${r.note} | ${r.forward.toFixed(1)} | ${m.label} | ${m.ms.toFixed(1)} | ${(m.ms / r.forward).toFixed(2)}× |`
+				`| ${r.net} | ${r.note} | ${r.forward.toFixed(1)} | ${r.forwardKernels} | ${m.label} | ${m.ms.toFixed(1)} | ${m.kernels} | ${(m.ms / r.forward).toFixed(2)}× |`
 		)
 	)
 ];
