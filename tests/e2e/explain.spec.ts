@@ -111,7 +111,8 @@ test('saliency is drawn; occlusion shows its progress and can be cancelled', asy
 	await page.getByTestId('explain-stride').fill('1');
 	await page.getByTestId('explain-stride').press('Tab');
 	const progress = page.getByTestId('explain-progress');
-	await expect(progress).toBeVisible({ timeout: 30_000 });
+	// waitFor polls every frame (expect backs off): the cancel comes while most batches remain.
+	await progress.waitFor({ state: 'visible', timeout: 30_000 });
 	await expect(progress).toHaveAttribute('max', '784');
 	await page.getByTestId('explain-cancel').click();
 	await expect(progress).toHaveCount(0);
@@ -171,7 +172,7 @@ test('the explanation section has no axe violations in its states, light and dar
 	await page.getByTestId('explain-patch').press('Tab');
 	await page.getByTestId('explain-stride').fill('1');
 	await page.getByTestId('explain-stride').press('Tab');
-	await expect(page.getByTestId('explain-progress')).toBeVisible({ timeout: 30_000 });
+	await page.getByTestId('explain-progress').waitFor({ state: 'visible', timeout: 30_000 });
 	await page.getByTestId('explain-cancel').click();
 	await check('occlusion cancelled');
 	await page.getByTestId('explain-patch').fill('99');
