@@ -94,7 +94,9 @@ test('Grad-CAM at the default node is drawn and named; a prediction row explains
 	await expect(page.getByTestId('fm-layer-select')).toHaveValue('layer2.2.relu2');
 });
 
-test('saliency is drawn; occlusion shows its progress and can be cancelled', async ({ page }) => {
+test('saliency and SmoothGrad are drawn; occlusion shows its progress and can be cancelled', async ({
+	page
+}) => {
 	const labels = await open(page);
 	const about = page.getByTestId('explain-description');
 	await expect(page.getByTestId('explain-canvas')).toBeVisible({ timeout: 60_000 });
@@ -102,6 +104,20 @@ test('saliency is drawn; occlusion shows its progress and can be cancelled', asy
 	await page.getByRole('radio', { name: 'Saliency' }).check();
 	await expect(about).toContainText(`Saliency for “${labels[0]}”`, { timeout: 30_000 });
 	await expect(about).toHaveAttribute('title', /max over channels c of \|∂y_K\/∂x_c\|/);
+	expect((await pixels(page, 'explain-canvas')).colours).toBeGreaterThan(20);
+
+	// SmoothGrad with N and σ chosen: named with them, and drawn.
+	await page.getByRole('radio', { name: 'SmoothGrad' }).check();
+	await page.getByTestId('explain-samples').fill('8');
+	await page.getByTestId('explain-samples').press('Tab');
+	await page.getByTestId('explain-sigma').fill('0.25');
+	await page.getByTestId('explain-sigma').press('Tab');
+	await expect(about).toContainText(
+		`SmoothGrad for “${labels[0]}” (class 9): saliency averaged over 8 noisy copies (σ = 0.250)`,
+		{
+			timeout: 30_000
+		}
+	);
 	expect((await pixels(page, 'explain-canvas')).colours).toBeGreaterThan(20);
 
 	// The finest occlusion (a 1×1 patch at every pixel: 784 positions) takes long enough to cancel.
