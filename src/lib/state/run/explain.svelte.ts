@@ -13,7 +13,6 @@ import { untrack } from 'svelte';
 import { SvelteMap } from 'svelte/reactivity';
 import type { BlockGraph } from '$lib/arch';
 import { groupOutput } from '$lib/arch';
-import type { ModelMeta } from '$lib/models/bundled';
 import type { Prediction } from '$lib/models/labels';
 import type { ColourMapName } from '$lib/pixels/colourmaps';
 import type { ExplainMethod, ExplainReply } from '$lib/runtime/protocol';
@@ -48,7 +47,6 @@ export interface ExplainHost {
 	readonly lastRun: string;
 	readonly running: boolean;
 	readonly predictions: Prediction[];
-	readonly weights: { readonly meta: ModelMeta | null };
 }
 
 /** The id of the last block of the last stage (Grad-CAM's default node). */
