@@ -29,7 +29,7 @@ import {
 	type BlockGraph
 } from '../src/lib/arch/index';
 import { Session } from '../src/lib/runtime/session';
-import { ExplainError, type Explanation } from '../src/lib/runtime/explain';
+import { ExplainError, defaultExplainNode, type Explanation } from '../src/lib/runtime/explain';
 import type { ExplainMethod } from '../src/lib/runtime/protocol';
 import { labelFor, parseLabels, topK } from '../src/lib/models/labels';
 import { policyFor, policyFromMeta, preprocess, type RgbaImage } from '../src/lib/pixels/preprocess';
@@ -156,9 +156,8 @@ function parseExplain(text: string, graph: BlockGraph, seed: number): ExplainMet
 	switch (kind) {
 		case 'gradcam': {
 			if (args.length > 1) throw bad(`gradcam takes at most one node, got ${args.length} parts`);
-			const last = graph.stages.at(-1)!.blocks.at(-1)!.id;
 			if (args.length === 1 && !args[0]) throw bad('the node after "gradcam:" is empty');
-			return { kind: 'gradcam', node: args[0] ?? last };
+			return { kind: 'gradcam', node: args[0] ?? defaultExplainNode(graph) };
 		}
 		case 'saliency':
 			count(0);

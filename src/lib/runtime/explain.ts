@@ -6,6 +6,7 @@
  * activation or the input, never to a weight. Every tensor made here is freed before returning.
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
+import type { BlockGraph } from '../arch/graph';
 import { groupOutput } from '../arch/ids';
 import type { CompiledNet } from './compile';
 import type { ExplainMethod } from './protocol';
@@ -49,9 +50,9 @@ export interface ExplainOptions {
 /** Activations (forward + what the gradient tape holds) one batch may take. */
 const BATCH_BYTES = 256e6;
 
-/** The default Grad-CAM target: the last block's output. */
-export function defaultExplainNode(net: CompiledNet): string {
-	const st = net.graph.stages[net.graph.stages.length - 1];
+/** The default Grad-CAM target: the last block (a group id, meaning its output). */
+export function defaultExplainNode(graph: BlockGraph): string {
+	const st = graph.stages[graph.stages.length - 1];
 	return st.blocks[st.blocks.length - 1].id;
 }
 
@@ -69,7 +70,7 @@ export function checkExplain(net: CompiledNet, method: ExplainMethod, classIndex
 		case 'gradcam':
 			if (!groupOutput(g, method.node))
 				problems.push(
-					`unknown node or group "${method.node}" (e.g. ${defaultExplainNode(net)}, layer1, ${g.nodes[1].id})`
+					`unknown node or group "${method.node}" (e.g. ${defaultExplainNode(g)}, layer1, ${g.nodes[1].id})`
 				);
 			break;
 		case 'smoothgrad':
