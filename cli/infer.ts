@@ -3,7 +3,11 @@
  *   npm run --silent infer -- (--preset NAME | --spec FILE.json) [--weights FILE.safetensors|FILE.pth]
  *                             (--image FILE | --input-tensor FILE.safetensors) [--backend cpu|wasm]
  *                             [--taps ID,ID…] [--top K] [--format json] [--seed N]
- * Without --weights the network gets seeded random weights (torchvision's initialisation).
+ *                             [--explain gradcam[:NODE] | saliency | smoothgrad:N:SIGMA | occlusion:PATCH:STRIDE]
+ *                             [--class K]
+ * Without --weights the network gets seeded random weights (torchvision's initialisation);
+ * --seed seeds them and SmoothGrad's noise. --explain explains the first image's prediction
+ * (class K, default the top-1; definitions: $lib/runtime/explain.ts, README "Explanations").
  * A --spec beside a meta.json (a bundled model, DESIGN §3.6) uses its classes, mean and std.
  * This file reads arguments and files and prints; the network runs through the same Session
  * ($lib/runtime/session.ts) as the page's worker.
@@ -25,6 +29,8 @@ import {
 	type BlockGraph
 } from '../src/lib/arch/index';
 import { Session } from '../src/lib/runtime/session';
+import { ExplainError, defaultExplainNode, type Explanation } from '../src/lib/runtime/explain';
+import type { ExplainMethod } from '../src/lib/runtime/protocol';
 import { labelFor, parseLabels, topK } from '../src/lib/models/labels';
 import { policyFor, policyFromMeta, preprocess, type RgbaImage } from '../src/lib/pixels/preprocess';
 import {
@@ -134,6 +140,41 @@ function readInputTensor(file: string, graph: BlockGraph): { data: Float32Array;
 	return { data: out, n };
 }
 
+const EXPLAIN_FORMS = 'gradcam[:NODE], saliency, smoothgrad:N:SIGMA or occlusion:PATCH:STRIDE';
+
+/** `--explain`'s text → a method (NODE defaults to the last block); a UsageError when malformed. */
+function parseExplain(text: string, graph: BlockGraph, seed: number): ExplainMethod {
+	const [kind, ...args] = text.split(':');
+	const bad = (why: string) => new UsageError(`--explain "${text}": ${why} (forms: ${EXPLAIN_FORMS})`);
+	const count = (n: number) => {
+		if (args.length !== n) throw bad(`${kind} takes ${n} parameter${n === 1 ? '' : 's'}, got ${args.length}`);
+	};
+	const whole = (s: string, what: string) => {
+		if (!/^\d+$/.test(s)) throw bad(`${what} must be a whole number, got "${s}"`);
+		return Number(s);
+	};
+	switch (kind) {
+		case 'gradcam': {
+			if (args.length > 1) throw bad(`gradcam takes at most one node, got ${args.length} parts`);
+			if (args.length === 1 && !args[0]) throw bad('the node after "gradcam:" is empty');
+			return { kind: 'gradcam', node: args[0] ?? defaultExplainNode(graph) };
+		}
+		case 'saliency':
+			count(0);
+			return { kind: 'saliency' };
+		case 'smoothgrad': {
+			count(2);
+			if (!/^(\d+\.?\d*|\.\d+)$/.test(args[1])) throw bad(`SIGMA must be a number, got "${args[1]}"`);
+			return { kind: 'smoothgrad', samples: whole(args[0], 'N'), sigma: Number(args[1]), seed };
+		}
+		case 'occlusion':
+			count(2);
+			return { kind: 'occlusion', patch: whole(args[0], 'PATCH'), stride: whole(args[1], 'STRIDE') };
+		default:
+			throw bad(`unknown method "${kind}"`);
+	}
+}
+
 function classNames(spec: ArchSpec, meta: unknown): string[] | null {
 	const fromMeta = parseLabels((meta as { classes?: unknown } | null)?.classes);
 	if (fromMeta && fromMeta.length === spec.head.classes) return fromMeta;
@@ -153,7 +194,9 @@ runCli(async () => {
 		taps: { type: 'string' },
 		top: { type: 'string', default: '5' },
 		format: { type: 'string', default: 'text' },
-		seed: { type: 'string', default: '0' }
+		seed: { type: 'string', default: '0' },
+		explain: { type: 'string' },
+		class: { type: 'string' }
 	});
 	if (!(BACKENDS as readonly string[]).includes(v.backend!))
 		throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got "${v.backend}"`);
@@ -183,6 +226,12 @@ runCli(async () => {
 					.map((n) => n.id)
 					.join(', ')} … fc (see: npm run calc -- --format json)`
 			);
+
+	const method = v.explain === undefined ? null : parseExplain(v.explain, graph, Number(v.seed));
+	if (v.class !== undefined && method === null) throw new UsageError('--class needs --explain');
+	if (v.class !== undefined && !/^\d+$/.test(v.class))
+		throw new UsageError(`--class must be a whole number, got "${v.class}"`);
+	const classIndex = v.class === undefined ? null : Number(v.class);
 
 	// Weights: a file, checked in full before anything runs; or seeded random ones.
 	let tensors: TensorMap;
@@ -229,6 +278,7 @@ runCli(async () => {
 	let ms: number;
 	let logits: number[];
 	const tapValues: Record<string, { shape: number[]; values: number[] }> = {};
+	let explained: Explanation | null = null;
 	try {
 		try {
 			session.compile(graph, { id: weightsNote, tensors });
@@ -244,15 +294,41 @@ runCli(async () => {
 		logits = Array.from(r.logits.subarray(0, spec.head.classes)); // first image
 		for (const [id, t] of await session.readTaps())
 			tapValues[id] = { shape: t.shape, values: Array.from(t.data) };
+		if (method) {
+			try {
+				explained = await session.explain(
+					{ data: input.data.subarray(0, h * w * c), height: h, width: w, channels: c },
+					method,
+					classIndex
+				);
+			} catch (e) {
+				if (e instanceof ExplainError) throw new UsageError(`--explain: ${e.message}`);
+				throw e;
+			}
+		}
 	} finally {
 		session.dispose();
 	}
 
 	const classes = classNames(spec, meta);
 	const top = topK(logits, Math.min(Number(v.top), spec.head.classes), classes);
+	const explainJson = explained && {
+		method: explained.method,
+		node: explained.node,
+		class: explained.classIndex,
+		shape: [explained.height, explained.width],
+		values: Array.from(explained.values)
+	};
 	if (v.format === 'json') {
 		process.stdout.write(
-			JSON.stringify({ backend: v.backend, weights: weightsNote, logits, top, taps: tapValues }) + '\n'
+			JSON.stringify({
+				backend: v.backend,
+				weights: weightsNote,
+				logits,
+				top,
+				taps: tapValues,
+				...(explainJson ? { explain: explainJson } : {})
+			}) + '\n'
 		);
 		return;
 	}
@@ -280,5 +356,21 @@ runCli(async () => {
 			`tap ${id}: [${t.shape.join(', ')}] min ${min.toPrecision(4)} mean ${(sum / t.values.length).toPrecision(4)} max ${max.toPrecision(4)}`
 		);
 	}
+	if (explained) lines.push(explainSummary(explained, v.explain!, classes));
 	process.stdout.write(lines.join('\n') + '\n');
 });
+
+/** One line: what was explained, the map's shape, range and where it peaks. */
+function explainSummary(e: Explanation, asked: string, classes: string[] | null): string {
+	let peak = 0;
+	let sum = 0;
+	for (let i = 0; i < e.values.length; i++) {
+		sum += e.values[i];
+		if (e.values[i] > e.values[peak]) peak = i;
+	}
+	const what = e.node ? `${e.method} at ${e.node}` : e.method;
+	const label = classes
+		? `${labelFor(e.classIndex, classes)} (class ${e.classIndex})`
+		: `class ${e.classIndex}`;
+	return `explain ${what} (--explain ${asked}) for ${label}: ${e.height}×${e.width}, mean ${(sum / e.values.length).toPrecision(4)}, max ${e.values[peak].toPrecision(4)} at row ${Math.floor(peak / e.width)}, column ${peak % e.width}`;
+}

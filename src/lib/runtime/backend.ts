@@ -113,7 +113,11 @@ export function choiceOrder(choice: BackendChoice, webgpu: WebGpuProbe): Backend
 let tfPromise: Promise<Tf> | null = null;
 /** tfjs-core, imported on first use only. */
 export function loadTf(): Promise<Tf> {
-	tfPromise ??= import('@tensorflow/tfjs-core');
+	// With its gradients registered: explanations (tf.grad) need them; tfjs-core alone has none.
+	tfPromise ??= import('@tensorflow/tfjs-core').then(async (tf) => {
+		await import('@tensorflow/tfjs-core/dist/register_all_gradients');
+		return tf;
+	});
 	return tfPromise;
 }
 

@@ -17,6 +17,13 @@
  * a conv id is the raw convolution (before BN; computed with unfolded weights, uploaded the
  * first time such a tap is asked for), a BN id is conv+BN before the ReLU, avgpool/flatten/fc
  * are [N, 1, 1, features].
+ *
+ * Explanations (`cut`): the network split at one node, the rest differentiable. Its convolutions
+ * carry their own gradient (`convWithInputGradient`: with respect to the input only, as forward
+ * convolutions; tfjs's `fused.conv2d` gradient computes the filter's gradient eagerly and wasm has
+ * no Conv2DBackpropFilter), grouped ones split per group (wasm has no depthwise input gradient),
+ * and option A's subsampling has one too (StridedSlice has none in tfjs). The weights are
+ * constants: no gradient reaches them.
  */
 import type * as tfType from '@tensorflow/tfjs-core';
 import type { BlockGraph, GraphNode } from '../arch/graph';
@@ -31,6 +38,15 @@ export interface CompiledNet {
 		input: tfType.Tensor4D,
 		taps?: readonly string[]
 	): { logits: tfType.Tensor2D; taps: Map<string, tfType.Tensor4D> };
+	/**
+	 * The network cut at `at` (a node id, or 'input'): `a` = that node's output (as a tap gives
+	 * it), computed on the fast path; `rest(a)` = the logits [N, classes] from it, differentiable
+	 * with respect to `a`. Call inside `tf.tidy`: every tensor made is the caller's to free.
+	 */
+	cut(
+		input: tfType.Tensor4D,
+		at: string
+	): { a: tfType.Tensor4D; rest: (a: tfType.Tensor4D) => tfType.Tensor2D };
 	dispose(): void;
 }
 
@@ -138,6 +154,46 @@ export function compile(
 		return plan.raw;
 	};
 
+	// Per-group filters for the differentiable path, where 'depthwise' mode uploaded one filter.
+	const splitFilters = new Map<string, tfType.Tensor4D[]>();
+	const splitOf = (plan: ConvPlan) => {
+		const n = plan.node;
+		if (n.groups === 1 || mode(n) === 'split') return plan.filters;
+		let fs = splitFilters.get(n.id);
+		if (!fs) {
+			const w = tensors.get(`${n.id}.weight`)!.data;
+			const b = n.bias ? tensors.get(`${n.id}.bias`)!.data : new Float32Array(n.outShape[0]);
+			const folded = plan.bn ? foldBatchNorm(w, b, bnParams(tensors, plan.bn)) : { weight: w, bias: b };
+			fs = uploadFilters(store, n, folded.weight, 'split');
+			splitFilters.set(n.id, fs);
+		}
+		return fs;
+	};
+	// A BatchNorm as y = x·scale + shift, for a cut at its convolution (which then runs unfolded).
+	const affines = new Map<string, { scale: tfType.Tensor1D; shift: tfType.Tensor1D }>();
+	const affineOf = (bn: BnNode) => {
+		let a = affines.get(bn.id);
+		if (!a) {
+			const p = bnParams(tensors, bn);
+			const scale = p.gamma.map((g, o) => g / Math.sqrt(p.variance[o] + p.eps));
+			const shift = p.beta.map((b, o) => b - p.mean[o] * scale[o]);
+			a = { scale: store.keep(tf.tensor1d(scale)), shift: store.keep(tf.tensor1d(shift)) };
+			affines.set(bn.id, a);
+		}
+		return a;
+	};
+
+	// Each filter as its convolution's input gradient needs it (`gradientFilter`), made on first use.
+	const gradFilters = new Map<tfType.Tensor4D, tfType.Tensor4D>();
+	const gradFilterOf = (f: tfType.Tensor4D, stride: number) => {
+		let t = gradFilters.get(f);
+		if (!t) {
+			t = store.keep(tf.tidy(() => gradientFilter(tf, f, stride)));
+			gradFilters.set(f, t);
+		}
+		return t;
+	};
+
 	let disposed = false;
 	return {
 		graph,
@@ -160,6 +216,36 @@ export function compile(
 				return { logits, tapped };
 			});
 			return { logits: result.logits, taps: new Map(wanted.map((id, i) => [id, result.tapped[i]])) };
+		},
+		cut(input, at) {
+			if (disposed) throw new Error('this network was disposed');
+			checkInput(graph, input);
+			if (!graph.byId.has(at)) throw new TapError(at, graph);
+			const index = new Map(graph.nodes.map((n, i) => [n.id, i]));
+			const cutAt = index.get(at)!;
+			const before = new Map<string, tfType.Tensor4D>([['input', input]]);
+			for (const n of graph.nodes) {
+				if (before.has(at)) break;
+				if (before.has(n.id)) continue;
+				runNode(tf, n, before, uploaded, new Set([at]), rawOf, mode);
+			}
+			// A fused convolution may have filled its BN and ReLU past the cut: recomputed from `a`.
+			for (const id of [...before.keys()]) if (index.get(id)! > cutAt) before.delete(id);
+			const a = before.get(at)!;
+			const rest = (cutValue: tfType.Tensor4D) => {
+				const values = new Map(before);
+				values.set(at, cutValue);
+				let logits: tfType.Tensor2D | null =
+					at === graph.output ? (tf.reshape(cutValue, [cutValue.shape[0], -1]) as tfType.Tensor2D) : null;
+				for (const n of graph.nodes.slice(cutAt + 1)) {
+					if (values.has(n.id)) continue;
+					const y = runNodeDifferentiable(tf, n, values, uploaded, splitOf, affineOf, gradFilterOf);
+					if (y && n.id === graph.output) logits = y;
+				}
+				if (!logits) throw new Error(`${graph.output} produced no logits`);
+				return logits;
+			};
+			return { a, rest };
 		},
 		dispose() {
 			if (disposed) return;
@@ -226,6 +312,17 @@ function foldBatchNorm(
 	return { weight, bias };
 }
 
+function bnParams(tensors: TensorMap, bn: BnNode) {
+	const get = (key: string) => tensors.get(key)!.data;
+	return {
+		gamma: get(`${bn.id}.weight`),
+		beta: get(`${bn.id}.bias`),
+		mean: get(`${bn.id}.running_mean`),
+		variance: get(`${bn.id}.running_var`),
+		eps: bn.eps
+	};
+}
+
 /** Phase 1: every convolution, with the BatchNorm after it folded in, and the ReLU after that noted. */
 function uploadConvolutions(
 	store: TensorStore,
@@ -249,15 +346,7 @@ function uploadConvolutions(
 		const relu = afterBn && afterBn.op === 'relu' ? afterBn : null;
 		const w = get(`${n.id}.weight`);
 		const b = n.bias ? get(`${n.id}.bias`) : new Float32Array(n.outShape[0]);
-		const folded = bn
-			? foldBatchNorm(w, b, {
-					gamma: get(`${bn.id}.weight`),
-					beta: get(`${bn.id}.bias`),
-					mean: get(`${bn.id}.running_mean`),
-					variance: get(`${bn.id}.running_var`),
-					eps: bn.eps
-				})
-			: { weight: w, bias: b };
+		const folded = bn ? foldBatchNorm(w, b, bnParams(tensors, bn)) : { weight: w, bias: b };
 		if (bn) bnOwner.add(bn.id);
 		plans.set(n.id, {
 			node: n,
@@ -334,6 +423,18 @@ function uploadFilters(
 	return [store.keep(tf.tensor4d(f, [k, k, g * inG, outG]))];
 }
 
+/** PyTorch's symmetric padding as tfjs's explicit padding. */
+function padOf(p: number): Pad {
+	return p === 0
+		? 'valid'
+		: [
+				[0, 0],
+				[p, p],
+				[p, p],
+				[0, 0]
+			];
+}
+
 /** One convolution (explicit symmetric padding, as PyTorch), grouped as the mode says. */
 function convolve(
 	tf: TF,
@@ -344,16 +445,7 @@ function convolve(
 	activation: 'relu' | 'linear',
 	mode: 'split' | 'depthwise'
 ): tfType.Tensor4D {
-	const p = node.padding;
-	const pad: Pad =
-		p === 0
-			? 'valid'
-			: [
-					[0, 0],
-					[p, p],
-					[p, p],
-					[0, 0]
-				];
+	const pad = padOf(node.padding);
 	const g = node.groups;
 	const one = (
 		xi: tfType.Tensor4D,
@@ -439,6 +531,206 @@ function runNode(
 		case 'input':
 			return null;
 	}
+}
+
+/**
+ * The differentiable twin of `runNode`, for the part of a network after a cut: a convolution is
+ * `convWithInputGradient` (BN folded in, the ReLU after it fused where the fast path fuses it;
+ * per group when grouped), a BN whose convolution was the cut is its affine map; option A
+ * subsamples with `subsampleWithGradient`.
+ */
+function runNodeDifferentiable(
+	tf: TF,
+	n: GraphNode,
+	values: Map<string, tfType.Tensor4D>,
+	net: Uploaded,
+	splitOf: (plan: ConvPlan) => tfType.Tensor4D[],
+	affineOf: (bn: BnNode) => { scale: tfType.Tensor1D; shift: tfType.Tensor1D },
+	gradFilterOf: (filter: tfType.Tensor4D, stride: number) => tfType.Tensor4D
+): tfType.Tensor2D | null {
+	const x = values.get(n.inputs[0])!;
+	switch (n.op) {
+		case 'conv2d': {
+			const plan = net.plans.get(n.id)!;
+			const filters = splitOf(plan);
+			const conv = (xi: tfType.Tensor4D, f: tfType.Tensor4D, b: tfType.Tensor1D | null, relu: boolean) =>
+				convWithInputGradient(tf, xi, f, b, relu, n.stride, n.padding, gradFilterOf);
+			if (filters.length === 1) {
+				// conv + BN (+ ReLU) in one op, as on the fast path
+				const y = conv(x, filters[0], plan.bias, !!plan.relu);
+				values.set(plan.bn ? plan.bn.id : n.id, y);
+				if (plan.relu) values.set(plan.relu.id, y); // the BN's value is then never read
+				return null;
+			}
+			const parts = (tf.split(x, filters.length, 3) as tfType.Tensor4D[]).map((xi, gi) =>
+				conv(xi, filters[gi], null, false)
+			);
+			const y = tf.add(tf.concat(parts, 3), plan.bias) as tfType.Tensor4D;
+			values.set(plan.bn ? plan.bn.id : n.id, y);
+			return null;
+		}
+		case 'batchnorm': {
+			const { scale, shift } = affineOf(n);
+			values.set(n.id, tf.add(tf.mul(x, scale), shift));
+			return null;
+		}
+		case 'zeropad': {
+			const sub = n.stride === 1 ? x : subsampleWithGradient(tf, x, n.stride);
+			values.set(n.id, optionAShortcut(tf, sub, 1, n.padChannels));
+			return null;
+		}
+		default:
+			return runNode(
+				tf,
+				n,
+				values,
+				net,
+				new Set(),
+				() => {
+					throw new Error('unreachable: convolutions are handled above');
+				},
+				() => 'split'
+			);
+	}
+}
+
+/**
+ * The filter an input gradient convolves dy with. Stride 1 (or a 1×1 kernel): the filter flipped
+ * and transposed, [k, k, out, in]. Stride s > 1 with k > 1, polyphase: the s² phases ρ = (ρy, ρx)
+ * of the flipped filter, W_ρ[v] = W[s·(U − 1 − v) + ρ] (U = ⌈k/s⌉, zero past k), side by side
+ * on the output channels in depth-to-space order: [U, U, out, s²·in].
+ */
+function gradientFilter(tf: TF, f: tfType.Tensor4D, stride: number): tfType.Tensor4D {
+	const flipT = (w: tfType.Tensor4D) => tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]);
+	const [k, , cin, cout] = f.shape;
+	if (stride === 1 || k === 1) return flipT(f);
+	const u = Math.ceil(k / stride);
+	const side = stride * u;
+	const padded = tf.pad(f, [
+		[0, side - k],
+		[0, side - k],
+		[0, 0],
+		[0, 0]
+	]);
+	const phases: tfType.Tensor4D[] = [];
+	for (let ry = 0; ry < stride; ry++)
+		for (let rx = 0; rx < stride; rx++)
+			phases.push(
+				flipT(
+					tf.stridedSlice(
+						padded,
+						[ry, rx, 0, 0],
+						[side, side, cin, cout],
+						[stride, stride, 1, 1]
+					) as tfType.Tensor4D
+				)
+			);
+	return tf.concat(phases, 3);
+}
+
+/**
+ * A convolution (PyTorch's symmetric padding; with a bias and a ReLU, fused, when given) whose
+ * gradient with respect to x is itself a forward convolution, after dy·[y > 0] for the ReLU:
+ * stride 1: dy padded by k − 1 − p, convolved with the flipped, transposed filter; 1×1 with a
+ * stride: that on the small grid, spread with zeros; k > 1 with stride s: one stride-1
+ * convolution with the s² polyphase filters (`gradientFilter`), then depth-to-space and a crop
+ * (rather than convolving a dy dilated with zeros, s² times the work). No filter gradient is ever
+ * asked for, and tfjs's own Conv2DBackpropInput (a plain loop in the wasm backend, ≈ 10× the
+ * forward's XNNPACK convolution on resnet50) is never used.
+ */
+export function convWithInputGradient(
+	tf: TF,
+	x: tfType.Tensor4D,
+	filter: tfType.Tensor4D,
+	bias: tfType.Tensor1D | null,
+	relu: boolean,
+	stride: number,
+	padding: number,
+	gradFilterOf: (filter: tfType.Tensor4D, stride: number) => tfType.Tensor4D
+): tfType.Tensor4D {
+	const k = filter.shape[0];
+	// Every ResNet convolution fits (k = 1, p = 0; k = 3, p = 1; k = 7, p = 3; s ≤ 2).
+	if (k === 1 ? padding !== 0 : padding > k - stride)
+		throw new Error(
+			`no input gradient for a ${k}×${k} convolution with stride ${stride} and padding ${padding}`
+		);
+	const conv = tf.customGrad(((xt: tfType.Tensor4D, save: (ts: tfType.Tensor[]) => void) => {
+		const [, h, w] = xt.shape;
+		const value = tf.fused.conv2d({
+			x: xt,
+			filter,
+			strides: stride,
+			pad: padOf(padding),
+			bias: bias ?? undefined,
+			activation: relu ? 'relu' : 'linear'
+		});
+		if (relu) save([value]);
+		return {
+			value,
+			gradFunc: (dy: tfType.Tensor, saved: tfType.Tensor[]) => {
+				const d = (relu ? tf.mul(dy, tf.step(saved[0])) : dy) as tfType.Tensor4D;
+				const g = gradFilterOf(filter, stride);
+				const n = d.shape[0];
+				const lead = k - 1 - padding;
+				if (k === 1) return fitTo(tf, dilate(tf, tf.conv2d(d, g, 1, 'valid'), stride), h, w);
+				const explicit = (t: number, b: number, l: number, r: number): Exclude<Pad, 'valid'> => [
+					[0, 0],
+					[t, b],
+					[l, r],
+					[0, 0]
+				];
+				if (stride === 1) return tf.conv2d(d, g, 1, explicit(lead, lead, lead, lead));
+				// polyphase: row m of phase ρ is dx at s·m + ρ − padding, for m < mh (and mw)
+				const u = Math.ceil(k / stride);
+				const [, ho, wo] = d.shape;
+				const mh = Math.ceil((padding + h) / stride);
+				const mw = Math.ceil((padding + w) / stride);
+				// ho ≤ mh as p ≤ k − s: dy's bottom and right padding are never negative
+				const phases = tf.conv2d(d, g, 1, explicit(u - 1, mh - ho, u - 1, mw - wo));
+				const cin = g.shape[3] / (stride * stride);
+				return tf.slice(tf.depthToSpace(phases, stride), [0, padding, padding, 0], [n, h, w, cin]);
+			}
+		};
+	}) as unknown as Parameters<TF['customGrad']>[0]);
+	return conv(x) as tfType.Tensor4D;
+}
+
+/** x[:, ::s, ::s, :] with a gradient (tfjs has none for StridedSlice): dy spread with zeros. */
+function subsampleWithGradient(tf: TF, x: tfType.Tensor4D, s: number): tfType.Tensor4D {
+	const f = tf.customGrad(((xt: tfType.Tensor4D) => {
+		const [n, h, w, c] = xt.shape;
+		return {
+			value: tf.stridedSlice(xt, [0, 0, 0, 0], [n, h, w, c], [1, s, s, 1]),
+			gradFunc: (dy: tfType.Tensor) => fitTo(tf, dilate(tf, dy as tfType.Tensor4D, s), h, w)
+		};
+	}) as unknown as Parameters<TF['customGrad']>[0]);
+	return f(x) as tfType.Tensor4D;
+}
+
+/** Zeros between rows and between columns: [n, h, w, c] → [n, h·s, w·s, c], x at (i·s, j·s). */
+function dilate(tf: TF, x: tfType.Tensor4D, s: number): tfType.Tensor4D {
+	if (s === 1) return x;
+	const [n, h, w, c] = x.shape;
+	const after = (axis: number): [number, number][] => [0, 1, 2, 3].map((a) => [0, a === axis ? s - 1 : 0]);
+	const rows = tf.pad(tf.reshape(x, [n, h, 1, w * c]), after(2));
+	const cols = tf.pad(tf.reshape(rows, [n * h * s, w, 1, c]), after(2));
+	return tf.reshape(cols, [n, h * s, w * s, c]);
+}
+
+/** Zeros appended below and to the right, or rows and columns cropped there, to height × width. */
+function fitTo(tf: TF, x: tfType.Tensor4D, height: number, width: number): tfType.Tensor4D {
+	const [n, h, w, c] = x.shape;
+	const y =
+		h > height || w > width ? tf.slice(x, [0, 0, 0, 0], [n, Math.min(h, height), Math.min(w, width), c]) : x;
+	const [, h2, w2] = y.shape;
+	return h2 < height || w2 < width
+		? tf.pad(y, [
+				[0, 0],
+				[0, height - h2],
+				[0, width - w2],
+				[0, 0]
+			])
+		: y;
 }
 
 /** Option-A shortcut: x[:, ::s, ::s, :], then zero channels appended at the end. */

@@ -17,7 +17,7 @@ export interface WeightProblem {
 }
 
 /** A run's steps, for the progress line. */
-export type RunPhase = 'weights' | 'upload' | 'forward' | 'maps';
+export type RunPhase = 'weights' | 'upload' | 'forward' | 'maps' | 'explain';
 
 export interface Progress {
 	/** The request it belongs to (see `RunRequest.gen`). */
@@ -58,6 +58,48 @@ export type RunReply =
 			compiled: boolean;
 	  };
 
+/**
+ * What an explanation computes (exact definitions: README "Explanations"). y_K is the logit
+ * (pre-softmax) of the explained class K, p_K its softmax probability.
+ * - gradcam: A = `node`'s output (a node id, or a group id meaning its output); values =
+ *   ReLU(Σ_c α_c A_c), α_c = mean over H,W of ∂y_K/∂A_c, at A's resolution, not normalised.
+ * - saliency: max over input channels of |∂y_K/∂x|, the input's H × W.
+ * - smoothgrad: max over channels of |mean over `samples` noisy copies of ∂y_K/∂x|, noise
+ *   N(0, σ²) per element with σ = `sigma`·(max(x) − min(x)), drawn from `seed`.
+ * - occlusion: p_K(x) − p_K(x with a patch×patch square set to 0), the square moved by `stride`;
+ *   a grid of ⌊(H − patch)/stride⌋ + 1 rows × ⌊(W − patch)/stride⌋ + 1 columns.
+ */
+export type ExplainMethod =
+	| { kind: 'gradcam'; node: string }
+	| { kind: 'saliency' }
+	| { kind: 'smoothgrad'; samples: number; sigma: number; seed: number }
+	| { kind: 'occlusion'; patch: number; stride: number };
+
+export interface ExplainRequest {
+	/** As `RunRequest.gen`: a later generation supersedes it (checked between batches). */
+	gen: number;
+	inputId: string;
+	input: RunRequest['input'];
+	method: ExplainMethod;
+	/** The class explained; null: the top-1 class. */
+	classIndex: number | null;
+}
+
+export type ExplainReply =
+	| { cancelled: true }
+	| {
+			cancelled: false;
+			method: ExplainMethod['kind'];
+			/** The node explained (a group resolved to its output node); null unless gradcam. */
+			node: string | null;
+			classIndex: number;
+			height: number;
+			width: number;
+			/** Row-major height × width (transferred). */
+			values: Float32Array;
+			ms: number;
+	  };
+
 export type WeightsOffer = { ok: true } | { ok: false; problems: WeightProblem[] };
 
 export interface RuntimeApi {
@@ -77,6 +119,11 @@ export interface RuntimeApi {
 	/** Requests of an earlier generation than `gen` are skipped at their next step. */
 	supersede(gen: number): void;
 	run(request: RunRequest): Promise<RunReply>;
+	/**
+	 * An explanation of the current network on this input (progress phase 'explain', with
+	 * done/total for smoothgrad and occlusion). Throws for an unknown node or class out of range.
+	 */
+	explain(request: ExplainRequest): Promise<ExplainReply>;
 	/** A kept output's feature maps (pixels transferred); null when not kept under `key`. */
 	featureMaps(id: string, key: string): Promise<FeatureMaps | null>;
 }

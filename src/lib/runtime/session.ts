@@ -1,7 +1,7 @@
 /**
  * One network on one tfjs instance: compile (upload the weights), forward with chosen outputs
  * ("taps") kept on the device, read-back of the logits, of the taps in PyTorch's C,H,W order and
- * of a tap's feature maps, dispose. The page's worker ($lib/runtime/worker.ts) and
+ * of a tap's feature maps, explanations ($lib/runtime/explain.ts), dispose. The page's worker ($lib/runtime/worker.ts) and
  * `npm run infer` (cli/infer.ts) both run networks through it.
  * Every tensor it owns is disposed when replaced.
  */
@@ -11,6 +11,8 @@ import type { TensorMap } from '../weights/types';
 import type { FeatureMaps } from '../pixels/colourmaps';
 import { compile, type CompileOptions, type CompiledNet } from './compile';
 import { readFeatureMaps } from './featuremaps';
+import { explain, type ExplainInput, type ExplainOptions, type Explanation } from './explain';
+import type { ExplainMethod } from './protocol';
 
 type Tf = typeof TfCore;
 
@@ -135,6 +137,20 @@ export class Session {
 			x.dispose();
 			out?.logits.dispose();
 		}
+	}
+
+	/**
+	 * Explains the prediction on one image for class `classIndex` (null: top-1); null when
+	 * `options.shouldStop` stopped it. Throws `ExplainError` for an unknown node or class.
+	 */
+	async explain(
+		input: ExplainInput,
+		method: ExplainMethod,
+		classIndex: number | null,
+		options: ExplainOptions = {}
+	): Promise<Explanation | null> {
+		if (!this.#net) throw new Error('no network compiled');
+		return explain(this.tf, this.#net.net, input, method, classIndex, options);
 	}
 
 	/** Whether the kept outputs are those of `key` and hold `id`. */

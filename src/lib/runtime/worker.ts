@@ -9,7 +9,16 @@ import * as Comlink from 'comlink';
 import { buildGraph, type ArchSpec, type BlockGraph } from '../arch/index';
 import { WeightsError, checkWeights, initWeights, loadCheckpoint, type TensorMap } from '../weights/index';
 import { startBackend } from './backend';
-import type { Progress, RunReply, RunRequest, RuntimeApi, WeightProblem, WeightsOffer } from './protocol';
+import type {
+	ExplainReply,
+	ExplainRequest,
+	Progress,
+	RunReply,
+	RunRequest,
+	RuntimeApi,
+	WeightProblem,
+	WeightsOffer
+} from './protocol';
 import { Session, tapsFor, type WeightSet } from './session';
 
 type Held = { kind: 'seed'; seed: number } | { kind: 'checkpoint'; id: string; tensors: TensorMap };
@@ -45,37 +54,75 @@ function weightSet(g: BlockGraph, gen: number): WeightSet {
 	return { id: `seed-${held.seed}`, tensors: seeded.tensors };
 }
 
-async function run(req: RunRequest): Promise<RunReply> {
-	const cancelled = { cancelled: true } as const;
-	const stale = () => req.gen < latest;
-	if (stale()) return cancelled;
+/**
+ * The network compiled with the weights held (uploaded when not yet); null when superseded
+ * meanwhile.
+ */
+async function ready(
+	gen: number
+): Promise<{ session: Session; weights: WeightSet; compiled: boolean } | null> {
+	const stale = () => gen < latest;
+	if (stale()) return null;
 	if (!session) throw new Error('no backend started');
 	if (!graph) throw new Error('no network given');
 	const g = graph;
-	const weights = weightSet(g, req.gen);
+	const weights = weightSet(g, gen);
 	await breathe();
-	if (stale()) return cancelled;
+	if (stale()) return null;
 	let compiled = false;
 	if (!session.isCompiled(g, weights.id)) {
 		let last = 0;
-		report({ gen: req.gen, phase: 'upload', text: 'Uploading weights', done: 0 });
+		report({ gen, phase: 'upload', text: 'Uploading weights', done: 0 });
 		compiled = session.compile(g, weights, {
 			onProgress: (done, total) => {
 				const now = performance.now();
 				if (now - last < 50 && done < total) return;
 				last = now;
-				report({ gen: req.gen, phase: 'upload', text: 'Uploading weights', done, total });
+				report({ gen, phase: 'upload', text: 'Uploading weights', done, total });
 			}
 		});
 		await breathe();
-		if (stale()) return cancelled;
+		if (stale()) return null;
 	}
+	return { session, weights, compiled };
+}
+
+async function run(req: RunRequest): Promise<RunReply> {
+	const r0 = await ready(req.gen);
+	if (!r0) return { cancelled: true };
+	const { session, weights, compiled } = r0;
+	const g = graph!;
 	report({ gen: req.gen, phase: 'forward', text: 'Running' });
 	const key = `${req.inputId}|${weights.id}`;
 	const taps = req.keepAll ? tapsFor(g, req.selected) : req.selected ? [req.selected] : [];
 	const r = await session.forward({ ...req.input, batch: 1 }, taps, key);
 	const reply: RunReply = { cancelled: false, ...r, key, compiled };
 	return Comlink.transfer(reply, [r.logits.buffer]);
+}
+
+const EXPLAINING: Record<ExplainRequest['method']['kind'], string> = {
+	gradcam: 'Grad-CAM',
+	saliency: 'Saliency',
+	smoothgrad: 'SmoothGrad',
+	occlusion: 'Occlusion'
+};
+
+async function explainRequest(req: ExplainRequest): Promise<ExplainReply> {
+	const r0 = await ready(req.gen);
+	if (!r0) return { cancelled: true };
+	const text = EXPLAINING[req.method.kind];
+	report({ gen: req.gen, phase: 'explain', text });
+	const t0 = performance.now();
+	const e = await r0.session.explain(req.input, req.method, req.classIndex, {
+		onProgress: (done, total) => report({ gen: req.gen, phase: 'explain', text, done, total }),
+		shouldStop: async () => {
+			await breathe();
+			return req.gen < latest;
+		}
+	});
+	if (!e) return { cancelled: true };
+	const reply: ExplainReply = { cancelled: false, ...e, ms: performance.now() - t0 };
+	return Comlink.transfer(reply, [e.values.buffer]);
 }
 
 const api: RuntimeApi = {
@@ -133,6 +180,11 @@ const api: RuntimeApi = {
 	run(req) {
 		latest = Math.max(latest, req.gen);
 		return serial(() => run(req));
+	},
+
+	explain(req) {
+		latest = Math.max(latest, req.gen);
+		return serial(() => explainRequest(req));
 	},
 
 	featureMaps: (id, key) =>

@@ -5,6 +5,7 @@
  * - `weights` (run/weights.svelte.ts): seeded, file, URL or bundled weights, with their meta;
  * - `image` (run/image.svelte.ts): the picture or input tensor, and its preprocessed input;
  * - `maps` (run/maps.svelte.ts): the feature maps of the selected node;
+ * - `explain` (run/explain.svelte.ts): "Why this prediction?" — Grad-CAM, saliency, occlusion;
  * and here: the results of the last forward pass, and the flow that ties them together.
  */
 import { untrack } from 'svelte';
@@ -13,6 +14,7 @@ import { SAMPLE_IMAGES } from '$lib/models/bundled';
 import { DEFAULT_FASHION_SAMPLE, fashionSampleTitle, fashionSampleUrl } from '$lib/models/fashion';
 import { topK, type Prediction } from '$lib/models/labels';
 import type { Explorer } from './explorer.svelte';
+import { ExplainState } from './run/explain.svelte';
 import { ImageSource } from './run/image.svelte';
 import { FeatureMapState, mapTarget } from './run/maps.svelte';
 import { RuntimeClient, errorText } from './run/runtime.svelte';
@@ -23,6 +25,7 @@ export class RunState {
 	readonly image = new ImageSource();
 	readonly maps = new FeatureMapState();
 	readonly weights: WeightsSource;
+	readonly explain: ExplainState;
 
 	running = $state(false);
 	/** What the page is doing before the worker takes over ("Loading the sample image"). */
@@ -48,6 +51,7 @@ export class RunState {
 	constructor(explorer: Explorer, base = '') {
 		this.#explorer = explorer;
 		this.#base = base;
+		this.explain = new ExplainState(this);
 		this.weights = new WeightsSource(
 			this.runtime,
 			base,
@@ -123,7 +127,10 @@ export class RunState {
 		// on fashion-resnet), classify its default sample and show the first convolution's maps.
 		if (ok && !this.#autoRan && this.graph === graph) {
 			this.#autoRan = true;
-			if (!this.selectedId) this.select('conv1');
+			if (!this.selectedId) {
+				this.explain.skipSelection('conv1'); // Grad-CAM stays on its default, the last block
+				this.select('conv1');
+			}
 			void this.run();
 		}
 	}
@@ -141,6 +148,7 @@ export class RunState {
 		this.lastRun = '';
 		this.runError = '';
 		this.maps.clear();
+		this.explain.clear();
 		this.image.invalidate();
 	}
 
