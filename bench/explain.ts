@@ -19,7 +19,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { PNG } from 'pngjs';
 import { buildGraph, presetSpec, type ArchSpec } from '../src/lib/arch/index';
 import { compile, type CompiledNet } from '../src/lib/runtime/compile';
-import { defaultExplainNode, explain, type ExplainInput } from '../src/lib/runtime/explain';
+import { explain, type ExplainInput } from '../src/lib/runtime/explain';
+import { lastBlockId } from '../src/lib/arch/ids';
 import type { ExplainMethod } from '../src/lib/runtime/protocol';
 import { initWeights, loadCheckpoint, type TensorMap } from '../src/lib/weights/index';
 import { median, writeBenchSection } from './common';
@@ -115,7 +116,7 @@ const rows: Row[] = [];
 for (const n of [fashion(28), fashion(224), resnet50()]) {
 	const graph = buildGraph(n.spec);
 	const net = compile(tf, graph, n.weights);
-	const last = defaultExplainNode(graph);
+	const last = lastBlockId(graph);
 	const methods: { label: string; method: ExplainMethod }[] = [
 		{ label: `Grad-CAM at ${last} (default)`, method: { kind: 'gradcam', node: last } },
 		{ label: 'Grad-CAM at layer1', method: { kind: 'gradcam', node: 'layer1' } },

@@ -22,6 +22,7 @@ import { PNG } from 'pngjs';
 import {
 	PRESET_NAMES,
 	buildGraph,
+	lastBlockId,
 	presetSpec,
 	specFieldErrors,
 	validateSpec,
@@ -29,7 +30,7 @@ import {
 	type BlockGraph
 } from '../src/lib/arch/index';
 import { Session } from '../src/lib/runtime/session';
-import { ExplainError, defaultExplainNode, type Explanation } from '../src/lib/runtime/explain';
+import { ExplainError, type Explanation } from '../src/lib/runtime/explain';
 import type { ExplainMethod } from '../src/lib/runtime/protocol';
 import { labelFor, parseLabels, topK } from '../src/lib/models/labels';
 import { policyFor, policyFromMeta, preprocess, type RgbaImage } from '../src/lib/pixels/preprocess';
@@ -157,7 +158,7 @@ function parseExplain(text: string, graph: BlockGraph, seed: number): ExplainMet
 		case 'gradcam': {
 			if (args.length > 1) throw bad(`gradcam takes at most one node, got ${args.length} parts`);
 			if (args.length === 1 && !args[0]) throw bad('the node after "gradcam:" is empty');
-			return { kind: 'gradcam', node: args[0] ?? defaultExplainNode(graph) };
+			return { kind: 'gradcam', node: args[0] ?? lastBlockId(graph) };
 		}
 		case 'saliency':
 			count(0);

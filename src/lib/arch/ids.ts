@@ -64,3 +64,9 @@ export function groupOutput(graph: BlockGraph, id: string): string | null {
 	}
 	return null;
 }
+
+/** The id of the last block of the last stage: the network's last feature map (Grad-CAM's default target). */
+export function lastBlockId(graph: BlockGraph): string {
+	const st = graph.stages[graph.stages.length - 1];
+	return st.blocks[st.blocks.length - 1].id;
+}

@@ -6,8 +6,7 @@
  * activation or the input, never to a weight. Every tensor made here is freed before returning.
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
-import type { BlockGraph } from '../arch/graph';
-import { groupOutput } from '../arch/ids';
+import { groupOutput, lastBlockId } from '../arch/ids';
 import type { CompiledNet } from './compile';
 import type { ExplainMethod } from './protocol';
 
@@ -50,12 +49,6 @@ export interface ExplainOptions {
 /** Activations (forward + what the gradient tape holds) one batch may take. */
 const BATCH_BYTES = 256e6;
 
-/** The default Grad-CAM target: the last block (a group id, meaning its output). */
-export function defaultExplainNode(graph: BlockGraph): string {
-	const st = graph.stages[graph.stages.length - 1];
-	return st.blocks[st.blocks.length - 1].id;
-}
-
 /** The method's problems, as sentences (empty: fine). */
 export function checkExplain(net: CompiledNet, method: ExplainMethod, classIndex: number | null): string[] {
 	const g = net.graph;
@@ -70,7 +63,7 @@ export function checkExplain(net: CompiledNet, method: ExplainMethod, classIndex
 		case 'gradcam':
 			if (!groupOutput(g, method.node))
 				problems.push(
-					`unknown node or group "${method.node}" (e.g. ${defaultExplainNode(g)}, layer1, ${g.nodes[1].id})`
+					`unknown node or group "${method.node}" (e.g. ${lastBlockId(g)}, layer1, ${g.nodes[1].id})`
 				);
 			break;
 		case 'smoothgrad':

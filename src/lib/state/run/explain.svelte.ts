@@ -12,7 +12,7 @@
 import { untrack } from 'svelte';
 import { SvelteMap } from 'svelte/reactivity';
 import type { BlockGraph } from '$lib/arch';
-import { groupOutput } from '$lib/arch';
+import { groupOutput, lastBlockId } from '$lib/arch';
 import type { Prediction } from '$lib/models/labels';
 import type { ColourMapName } from '$lib/pixels/colourmaps';
 import type { ExplainMethod, ExplainReply } from '$lib/runtime/protocol';
@@ -47,12 +47,6 @@ export interface ExplainHost {
 	readonly lastRun: string;
 	readonly running: boolean;
 	readonly predictions: Prediction[];
-}
-
-/** The id of the last block of the last stage (Grad-CAM's default node). */
-export function lastBlock(graph: BlockGraph): string | null {
-	const st = graph.stages[graph.stages.length - 1];
-	return st?.blocks[st.blocks.length - 1]?.id ?? null;
 }
 
 /** Occlusion's default patch for an input: about a seventh of its smaller side; stride half of it. */
@@ -153,7 +147,7 @@ export class ExplainState {
 	/** The node or group Grad-CAM explains: the pick when it is in this network, else the last block. */
 	get node(): string | null {
 		const graph = this.#host.graph;
-		return this.chosen && groupOutput(graph, this.chosen) ? this.chosen : lastBlock(graph);
+		return this.chosen && groupOutput(graph, this.chosen) ? this.chosen : lastBlockId(graph);
 	}
 
 	/** The class explained: the pick, else the top-1 prediction (null before a result). */
