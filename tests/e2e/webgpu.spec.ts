@@ -71,4 +71,20 @@ test('webgpu (forced, SwiftShader) matches PyTorch’s logits', async ({ page })
 	// Feature maps on the webgpu backend: normalised on the device, non-blank.
 	await page.getByTestId('fm-layer-select').selectOption('layer2.0.relu2');
 	await expect(page.getByText('32 channels of 16×16')).toBeVisible({ timeout: 60_000 });
+
+	// Explanations run on the webgpu backend too (gradients through the worker's differentiable
+	// cut): Grad-CAM at the default node and saliency are drawn, with no error shown.
+	const about = page.getByTestId('explain-description');
+	await expect(about).toContainText('Grad-CAM', { timeout: 120_000 });
+	await expect(page.getByTestId('explain-canvas')).toBeVisible();
+	await page.getByRole('radio', { name: 'Saliency' }).check();
+	await expect(about).toContainText('Saliency', { timeout: 120_000 });
+	const colours = await page.getByTestId('explain-canvas').evaluate((c: HTMLCanvasElement) => {
+		const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+		const seen = new Set<number>();
+		for (let i = 0; i < d.length; i += 4) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+		return seen.size;
+	});
+	expect(colours).toBeGreaterThan(20);
+	await expect(page.getByTestId('backend-badge')).toContainText('webgpu');
 });
