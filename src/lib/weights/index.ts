@@ -32,3 +32,4 @@ export function loadCheckpoint(bytes: Uint8Array, fileName?: string): TensorMap 
 function looksLikeSafetensors(bytes: Uint8Array): boolean {
 	return bytes.length >= 9 && bytes[8] === 0x7b && bytes.subarray(4, 8).every((b) => b === 0);
 }
+export { inferArchitecture, type InferredNetwork, type Assumption, type InferOptions } from './infer-arch';
