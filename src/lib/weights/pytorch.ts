@@ -12,8 +12,8 @@ import {
 	decodeRaw,
 	fileError,
 	formatShape,
-	normaliseKeys,
 	numel,
+	stripPrefixes,
 	type RawDtype,
 	type Tensor,
 	type TensorMap
@@ -541,8 +541,58 @@ function materialise(name: string, t: TensorRef, storage: Uint8Array): Tensor {
 const isTensorDict = (v: Value): v is Map<Value, Value> =>
 	v instanceof Map && v.size > 0 && [...v.values()].some((x) => x instanceof TensorRef);
 
-/** Parses a `torch.save`d state_dict (or `{state_dict: …}` / `{model: …}` checkpoint). */
+/** Wrapper keys training scripts write, the network's own weights first, EMA copies after. */
+const WRAPPERS = ['state_dict', 'model_state_dict', 'model', 'net', 'network', 'state_dict_ema', 'model_ema'];
+
+/** What a .pth file held: its state_dict, where it was found, and what else was there. */
+export interface PthContents {
+	tensors: TensorMap;
+	/** The top-level key whose dict was used (`state_dict`, `model_ema`, …); null for the file itself. */
+	source: string | null;
+	/** The prefix stripped from every key (`module.`, `model.`, `_orig_mod.`), or ''. */
+	prefix: string;
+	/** Other dicts of tensors in the file that were not used (`state_dict_ema`, …). */
+	others: string[];
+}
+
+/**
+ * The dict that holds the network: of the file itself and each dict of tensors at its top level,
+ * the one with the most 4-D (convolution) tensors, then the most tensors; on a tie the wrapper
+ * named first in WRAPPERS (the network's own weights before an EMA copy).
+ */
+function chooseStateDict(
+	obj: Value
+): { dict: Map<Value, Value>; source: string | null; others: string[] } | null {
+	const candidates: { dict: Map<Value, Value>; source: string | null }[] = [];
+	if (isTensorDict(obj)) candidates.push({ dict: obj, source: null });
+	if (obj instanceof Map)
+		for (const [k, v] of obj) if (isTensorDict(v)) candidates.push({ dict: v, source: String(k) });
+	if (candidates.length === 0) return null;
+	const score = (d: Map<Value, Value>) => {
+		const t = [...d.values()].filter((x): x is TensorRef => x instanceof TensorRef);
+		return [t.filter((x) => x.shape.length === 4).length, t.length];
+	};
+	const rank = (s: string | null) => {
+		const i = s === null ? -1 : WRAPPERS.indexOf(s);
+		return i < 0 ? WRAPPERS.length : i;
+	};
+	const best = candidates
+		.map((c) => ({ ...c, score: score(c.dict) }))
+		.sort((a, b) => b.score[0] - a.score[0] || b.score[1] - a.score[1] || rank(a.source) - rank(b.source))[0];
+	return {
+		dict: best.dict,
+		source: best.source,
+		others: candidates.filter((c) => c.dict !== best.dict).map((c) => c.source ?? '(top level)')
+	};
+}
+
+/** Parses a `torch.save`d state_dict, or the one inside a training checkpoint's dict. */
 export function parsePth(bytes: Uint8Array): TensorMap {
+	return readPth(bytes).tensors;
+}
+
+/** Like `parsePth`, and says which dict of the file was used and which prefix was stripped. */
+export function readPth(bytes: Uint8Array): PthContents {
 	if (!isZip(bytes))
 		throw fileError(
 			bytes.length >= 2 && bytes[0] === 0x80
@@ -555,20 +605,16 @@ export function parsePth(bytes: Uint8Array): TensorMap {
 	const pkl = [...entries.keys()].find((n) => n === 'data.pkl' || n.endsWith('/data.pkl'));
 	if (!pkl) throw fileError('not a PyTorch checkpoint: the zip has no data.pkl', 'data.pkl', 'none');
 	const root = pkl.slice(0, pkl.length - 'data.pkl'.length);
-	let obj = unpickle(entryData(bytes, entries.get(pkl)!), pkl);
-	for (const wrapper of ['state_dict', 'model', 'model_state_dict', 'net']) {
-		if (isTensorDict(obj)) break;
-		if (obj instanceof Map && isTensorDict(obj.get(wrapper))) obj = obj.get(wrapper);
-	}
-	if (!isTensorDict(obj))
+	const chosen = chooseStateDict(unpickle(entryData(bytes, entries.get(pkl)!), pkl));
+	if (!chosen)
 		throw fileError(
-			'no state_dict in this .pth file (expected a dict of tensors, or one under "state_dict" or "model")',
+			'no state_dict in this .pth file (expected a dict of tensors, or one under "state_dict", "model" or another key)',
 			'a state_dict',
 			'another object'
 		);
 	const out: TensorMap = new Map();
 	const cache = new Map<string, Uint8Array>();
-	for (const [k, v] of obj) {
+	for (const [k, v] of chosen.dict) {
 		if (!(v instanceof TensorRef)) continue;
 		const name = String(k);
 		if (name.endsWith('num_batches_tracked')) continue;
@@ -588,5 +634,6 @@ export function parsePth(bytes: Uint8Array): TensorMap {
 		}
 		out.set(name, materialise(name, v, storage));
 	}
-	return normaliseKeys(out);
+	const { tensors, prefix } = stripPrefixes(out);
+	return { tensors, source: chosen.source, prefix, others: chosen.others };
 }
