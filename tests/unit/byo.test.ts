@@ -79,7 +79,11 @@ describe('the architecture from the file alone has PyTorch’s parameter count',
 		expect(new Map(aladdin.mapping!).get('layer2.0.identity_downsample.0.weight')).toBe(
 			'layer2.0.downsample.0.weight'
 		);
-		expect(aladdin.assumed.find((a) => a.path === 'input')?.value).toBe('3×224×224');
+		expect(aladdin.assumed.find((a) => a.path === 'input')?.value).toEqual({
+			channels: 3,
+			height: 224,
+			width: 224
+		});
 		expect(new Map(infer('kuangliu').mapping!).get('linear.weight')).toBe('fc.weight');
 	});
 });

@@ -518,7 +518,7 @@ export function inferArchitecture(tensors: TensorMap, options: InferOptions = {}
 			input = { height: side, width: side };
 			local.push({
 				path: 'input',
-				value: `${channels}×${side}×${side}`,
+				value: { channels, height: side, width: side },
 				reason: `the fc reads ${fc.in} = ${lastC}·${side / down}·${side / down} features: a square input of ${side / down} × ${down} (the total stride) per side`
 			});
 		} else {
@@ -526,7 +526,7 @@ export function inferArchitecture(tensors: TensorMap, options: InferOptions = {}
 			input = { height: side, width: side };
 			local.push({
 				path: 'input',
-				value: `${channels}×${side}×${side}`,
+				value: { channels, height: side, width: side },
 				reason: 'an average-pooled head works at any input size; give one with --input C,H,W'
 			});
 		}
