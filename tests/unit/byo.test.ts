@@ -14,6 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildGraph } from '../../src/lib/arch/index';
 import { Session } from '../../src/lib/runtime/session';
 import {
+	WeightsError,
 	inferArchitecture,
 	parseSafetensorsRaw,
 	readCheckpoint,
@@ -105,6 +106,39 @@ describe.each(['cpu', 'wasm'])('tfjs %s: PyTorch’s logits from the file alone'
 		});
 });
 
+describe('torch.save(model): the pickled module tree read without running it', () => {
+	for (const name of ['sequential', 'kuangliu', 'custom'])
+		it(name, async () => {
+			await tf.setBackend('cpu');
+			const ref = io(name);
+			const input = ref.get('input')!;
+			const [, channels, height, width] = input.shape;
+			const c = readCheckpoint(read(`${name}/whole.pth`), 'whole.pth');
+			const net = inferArchitecture(c.tensors, { input: { channels, height, width } });
+			expect(buildGraph(net.spec).totals.params).toBe(CASES[name].params);
+			expect(relError(await logitsOf(net, input), ref.get('logits')!.data)).toBeLessThan(1e-4);
+		});
+
+	it('hostile pickles are refused, naming what they would call', () => {
+		const message = (f: string) => {
+			try {
+				readCheckpoint(read(`hostile/${f}.pth`), `${f}.pth`);
+			} catch (e) {
+				expect(e).toBeInstanceOf(WeightsError);
+				return (e as Error).message;
+			}
+			return 'read';
+		};
+		expect(message('system')).toMatch(
+			/it calls posix\.system, which a state_dict does not need \(refused: nothing in the file runs\)/
+		);
+		expect(message('eval')).toMatch(/it calls __builtin__\.eval/);
+		expect(message('whole_model_system')).toMatch(
+			/a whole pickled model \(torch\.save\(model\)\) that calls posix\.system: reading it would mean running that code/
+		);
+	});
+});
+
 describe('wrappers and prefixes: the network is found, and where it was said', () => {
 	const expected: Record<string, { source: string | null; prefix: string; others: string[] }> = {
 		state_dict_best_acc1: { source: 'state_dict', prefix: 'module.', others: ['(top level)'] },
@@ -114,7 +148,8 @@ describe('wrappers and prefixes: the network is found, and where it was said', (
 		model_ema: { source: 'model_ema', prefix: '', others: [] },
 		lightning: { source: 'state_dict', prefix: 'model.', others: [] },
 		compiled: { source: null, prefix: '_orig_mod.', others: [] },
-		dataparallel_compiled: { source: null, prefix: 'module._orig_mod.', others: [] }
+		dataparallel_compiled: { source: null, prefix: 'module._orig_mod.', others: [] },
+		whole_model_in_dict: { source: 'model', prefix: '', others: [] }
 	};
 	const ref = io('sequential');
 	for (const [file, want] of Object.entries(expected))

@@ -4,9 +4,11 @@ plus torchvision's own classes: the references for reading an architecture from 
 
 For each network: random weights and BN statistics (seeded), saved with torch.save as a plain
 state_dict (`weights.pth`), PyTorch's parameter count, a fixed input and PyTorch's logits in eval
-mode (`io.safetensors`: `input` N×C×H×W, `logits` N×classes). One small network is also saved
-inside the wrappers and with the prefixes training scripts write (`wrappers/*.pth`). Widths are
-small so that every file stays small enough to commit.
+mode (`io.safetensors`: `input` N×C×H×W, `logits` N×classes). Three are also saved whole
+(`torch.save(model)`: `whole.pth`). One small network is also saved inside the wrappers and with
+the prefixes training scripts write (`wrappers/*.pth`), and `hostile/*.pth` are pickles that would
+run code if unpickled by Python (they must be refused). Widths are small so that every file stays
+small enough to commit.
 
     /usr/bin/python3 tools/reference/byo_models.py tests/fixtures/byo
 """
@@ -252,6 +254,31 @@ NETWORKS = {
 }
 
 
+WHOLE = {"sequential", "kuangliu", "custom"}
+
+
+class _Call:
+    """Unpickled by Python, this calls fn(*args): what a hostile checkpoint does."""
+
+    def __init__(self, fn, *args):
+        self.fn, self.args = fn, args
+
+    def __reduce__(self):
+        return (self.fn, self.args)
+
+
+def hostile(d: Path) -> None:
+    import os
+
+    d.mkdir(exist_ok=True)
+    torch.save({"conv.weight": torch.zeros(1, 1, 1, 1), "x": _Call(os.system, "echo pwned")}, d / "system.pth")
+    torch.save({"state_dict": {"w": torch.zeros(1)}, "x": _Call(eval, "1+1")}, d / "eval.pth")
+    # a whole model with a module attribute that calls os.system when unpickled
+    m = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2))
+    m.payload = _Call(os.system, "echo pwned")
+    torch.save(m, d / "whole_model_system.pth")
+
+
 def randomise(model: nn.Module, gen: torch.Generator) -> None:
     """Random weights and BN statistics, so that a wrong mapping cannot go unnoticed."""
     with torch.no_grad():
@@ -291,8 +318,11 @@ def main(out: Path) -> None:
             "classes": logits.shape[1],
             "keys": len(sd),
         }
+        if name in WHOLE:
+            torch.save(model, d / "whole.pth")
         if name == "sequential":
             wrappers(out / "wrappers", sd, model, gen)
+    hostile(out / "hostile")
     (out / "cases.json").write_text(json.dumps(cases, indent=1) + "\n")
 
 
@@ -311,6 +341,7 @@ def wrappers(d: Path, sd: OrderedDict, model: nn.Module, gen: torch.Generator) -
         "model_ema": {"model_ema": sd},
         "lightning": {"epoch": 2, "global_step": 100, "pytorch-lightning_version": "2.1.0", "state_dict": prefixed("model.")},
         "compiled": prefixed("_orig_mod."),
+        "whole_model_in_dict": {"model": model, "epoch": 7},
         "dataparallel_compiled": prefixed("module._orig_mod."),
     }
     for name, obj in files.items():
