@@ -7,9 +7,25 @@
  */
 import * as Comlink from 'comlink';
 import { buildGraph, type ArchSpec, type BlockGraph } from '../arch/index';
-import { WeightsError, checkWeights, initWeights, loadCheckpoint, type TensorMap } from '../weights/index';
+import {
+	WeightsError,
+	checkWeights,
+	inferArchitecture,
+	initWeights,
+	loadCheckpoint,
+	readCheckpoint,
+	type TensorMap
+} from '../weights/index';
 import { startBackend } from './backend';
-import type { Progress, RunReply, RunRequest, RuntimeApi, WeightProblem, WeightsOffer } from './protocol';
+import type {
+	CheckpointOpened,
+	Progress,
+	RunReply,
+	RunRequest,
+	RuntimeApi,
+	WeightProblem,
+	WeightsOffer
+} from './protocol';
 import { Session, tapsFor, type WeightSet } from './session';
 
 type Held = { kind: 'seed'; seed: number } | { kind: 'checkpoint'; id: string; tensors: TensorMap };
@@ -124,6 +140,35 @@ const api: RuntimeApi = {
 			held = { kind: 'checkpoint', id: `checkpoint-${++offers}`, tensors };
 			seeded = null;
 			return { ok: true };
+		}),
+
+	openCheckpoint: (bytes, name) =>
+		serial(async (): Promise<CheckpointOpened> => {
+			let read;
+			try {
+				const { tensors, source, prefix } = readCheckpoint(bytes, name);
+				const base = name.replace(/\.(safetensors|pth|pt|bin|ckpt|tar)$/i, '') || 'checkpoint';
+				read = { ...inferArchitecture(tensors, { name: base }), dict: source, prefix };
+			} catch (e) {
+				if (e instanceof WeightsError) return { ok: false, problems: [problem(e)] };
+				throw e;
+			}
+			graph = buildGraph(read.spec);
+			session?.dispose();
+			seeded = null;
+			held = { kind: 'checkpoint', id: `checkpoint-${++offers}`, tensors: read.tensors };
+			const shapes = read.tensors;
+			return {
+				ok: true,
+				network: {
+					spec: read.spec,
+					assumed: read.assumed,
+					mapping: read.mapping && read.mapping.map(([s, t]) => [s, t, shapes.get(t)!.shape]),
+					extras: read.extras,
+					dict: read.dict,
+					prefix: read.prefix
+				}
+			};
 		}),
 
 	supersede(gen) {

@@ -2,12 +2,13 @@
  * The network's weights: seeded He-normal (the default, made in the worker), a checkpoint file,
  * a URL (with download progress), or a bundled model's trained weights with its meta (labels,
  * normalisation). A checkpoint's bytes go to the worker, which parses and checks them against
- * the network; nothing is applied unless every tensor fits.
+ * the network; nothing is applied unless every tensor fits. Or a checkpoint opened as its own
+ * network: the worker reads the architecture from it (`inferred`), and the page switches to it.
  */
 import type { BlockGraph } from '$lib/arch';
 import { bundledModel, defaultMeta, parseMeta, type BundledModel, type ModelMeta } from '$lib/models/bundled';
 import { IMAGENET_LABELS_PATH, parseLabels } from '$lib/models/labels';
-import type { WeightProblem } from '$lib/runtime/protocol';
+import type { CheckpointNetwork, WeightProblem } from '$lib/runtime/protocol';
 import { errorText, type RuntimeClient } from './runtime.svelte';
 
 export type WeightsKind = 'seed' | 'file' | 'url' | 'bundled';
@@ -63,6 +64,8 @@ export class WeightsSource {
 	download = $state.raw<Download | null>(null);
 	meta = $state.raw<ModelMeta | null>(null);
 	invert = $state(false);
+	/** The network read from the checkpoint in use (what was inferred, assumed, the mapping); null otherwise. */
+	inferred = $state.raw<CheckpointNetwork | null>(null);
 
 	readonly #runtime: RuntimeClient;
 	readonly #base: string;
@@ -133,6 +136,7 @@ export class WeightsSource {
 		const s = Number.isFinite(seed) ? Math.trunc(seed) : 0;
 		this.seed = s;
 		this.current = { kind: 'seed', label: `seed ${s}` };
+		this.inferred = null;
 		this.errors = [];
 		if (clearNotice) this.notice = '';
 		this.meta = defaultMeta(this.#graph().spec, this.#imagenetClasses);
@@ -161,6 +165,7 @@ export class WeightsSource {
 			return false;
 		}
 		this.current = { kind, label: name };
+		this.inferred = null;
 		this.errors = [];
 		this.notice = '';
 		this.meta = meta ?? defaultMeta(graph.spec, this.#imagenetClasses);
@@ -180,6 +185,38 @@ export class WeightsSource {
 			return false;
 		}
 		return this.#offer(bytes, file.name, 'file', null);
+	}
+
+	/**
+	 * A checkpoint opened as its own network: the worker reads the architecture and holds the
+	 * weights. Resolves to the spec to switch the explorer to, or null (the problem is shown).
+	 */
+	async openAsNetwork(file: File): Promise<CheckpointNetwork | null> {
+		this.notice = '';
+		let opened;
+		try {
+			const bytes = new Uint8Array(await file.arrayBuffer());
+			const { Comlink } = await import('$lib/runtime/client');
+			opened = await (
+				await this.#runtime.remote()
+			).openCheckpoint(Comlink.transfer(bytes, [bytes.buffer]), file.name);
+		} catch (e) {
+			this.errors = [];
+			this.notice = `${file.name}: ${errorText(e)}`;
+			return null;
+		}
+		if (!opened.ok) {
+			this.errors = opened.problems;
+			this.errorSource = file.name;
+			return null;
+		}
+		this.current = { kind: 'file', label: file.name };
+		this.inferred = opened.network;
+		this.errors = [];
+		this.meta = defaultMeta(opened.network.spec, this.#imagenetClasses);
+		this.invert = false;
+		this.#changed();
+		return opened.network;
 	}
 
 	async #fetchBytes(url: string): Promise<Uint8Array> {
