@@ -55,8 +55,8 @@ describe('the architecture from the file alone has PyTorch’s parameter count',
 			expect(buildGraph(net.spec).totals.params).toBe(ref.params);
 			expect(net.spec.head.classes).toBe(ref.classes);
 			expect(net.extras).toEqual([]);
-			// torchvision's own names need no mapping; every tutorial's do
-			expect(net.mapping === null).toBe(name === 'torchvision');
+			// torchvision's own names (timm's ResNet uses them too) need no mapping; every tutorial's do
+			expect(net.mapping === null).toBe(name === 'torchvision' || name === 'timm');
 		});
 
 	it('what each tutorial says in its own way', () => {
@@ -86,6 +86,14 @@ describe('the architecture from the file alone has PyTorch’s parameter count',
 			width: 224
 		});
 		expect(new Map(infer('kuangliu').mapping!).get('linear.weight')).toBe('fc.weight');
+		expect(infer('timm').spec).toMatchObject({ groups: 2, widthPerGroup: 32 });
+	});
+
+	it('timm’s ResNet-D (deep stem, average-pool downsampling: no ArchSpec has it yet) is refused, not misread', () => {
+		const { tensors } = readCheckpoint(read('refused/timm_resnet_d.pth'));
+		expect(() => inferArchitecture(tensors)).toThrow(
+			/^cannot read the architecture: layer1\.0\.conv2\.weight: this block's convs go 4 → 4 channels, but the first block's \(conv1\.3\.weight, conv1\.6\.weight\) 8 → 16.*deep stem/
+		);
 	});
 });
 

@@ -245,12 +245,37 @@ def torchvision_small(classes=10):
     return m
 
 
+# --------------------------------------------------------------------------------------------------
+# 6. "timm": timm's own ResNet class (timm 1.0.29; its names are torchvision's), small channels,
+#    2 groups. timm is not a Debian package: unpack its wheel and put it on PYTHONPATH to
+#    regenerate; without it this case and `refused/timm_resnet_d.pth` are left as they are.
+def timm_small(classes=10):
+    from timm.models.resnet import Bottleneck, ResNet
+
+    return ResNet(Bottleneck, [1, 2, 1, 1], num_classes=classes, channels=(4, 8, 16, 32), stem_width=8, cardinality=2, base_width=32)
+
+
+def timm_resnet_d(classes=10):
+    """timm's ResNet-D (deep stem, average-pool downsampling): not an ArchSpec yet, so refused."""
+    from timm.models.resnet import BasicBlock, ResNet
+
+    return ResNet(BasicBlock, [1, 1, 1, 1], num_classes=classes, channels=(4, 8, 16, 32), stem_width=8, stem_type="deep", avg_down=True)
+
+
+try:
+    import timm  # noqa: F401
+
+    HAVE_TIMM = True
+except ImportError:
+    HAVE_TIMM = False
+
 NETWORKS = {
     "aladdin": (lambda: AladdinResNet([1, 2, 1, 1], image_channels=3, num_classes=10), (3, 64, 64)),
     "sequential": (lambda: SequentialResNet(), (1, 28, 28)),
     "kuangliu": (lambda: KuangliuResNet([2, 1, 1, 1]), (3, 32, 32)),
     "custom": (lambda: CustomResNeXt(), (3, 48, 48)),
     "torchvision": (torchvision_small, (3, 64, 64)),
+    **({"timm": (timm_small, (3, 64, 64))} if HAVE_TIMM else {}),
 }
 
 
@@ -299,7 +324,8 @@ def main(out: Path) -> None:
     torch.manual_seed(0)
     gen = torch.Generator().manual_seed(11)
     out.mkdir(parents=True, exist_ok=True)
-    cases = {}
+    cases_file = out / "cases.json"
+    cases = json.loads(cases_file.read_text()) if cases_file.exists() else {}
     for name, (make, (c, h, w)) in NETWORKS.items():
         model = make()
         randomise(model, gen)
@@ -323,7 +349,14 @@ def main(out: Path) -> None:
         if name == "sequential":
             wrappers(out / "wrappers", sd, model, gen)
     hostile(out / "hostile")
-    (out / "cases.json").write_text(json.dumps(cases, indent=1) + "\n")
+    if HAVE_TIMM:
+        (out / "refused").mkdir(exist_ok=True)
+        m = timm_resnet_d()
+        randomise(m, gen)
+        torch.save(m.state_dict(), out / "refused" / "timm_resnet_d.pth")
+    else:
+        print("timm not importable: the timm cases are left as they are")
+    cases_file.write_text(json.dumps(cases, indent=1) + "\n")
 
 
 def wrappers(d: Path, sd: OrderedDict, model: nn.Module, gen: torch.Generator) -> None:

@@ -391,7 +391,7 @@ export function inferArchitecture(tensors: TensorMap, options: InferOptions = {}
 				if (!Number.isInteger(e) || b.outC !== b.main[0].out * e)
 					throw refuse(
 						b.main[1].weight,
-						`${b.main[1].weight}: a basic block's second conv has ${b.outC} channels, its first ${b.main[0].out}; one expansion for the whole network`
+						`${b.main[1].weight}: this block's convs go ${b.main[0].out} → ${b.outC} channels, but the first block's (${blocks[0].main[0].weight}, ${blocks[0].main[1].weight}) ${blocks[0].main[0].out} → ${blocks[0].outC}; one expansion for the whole network${blocks[0].main[0].order < b.main[0].order && blocks.indexOf(b) === 1 ? ' (a deep stem of several convs, as timm’s resnet*d, is not one of this explorer’s stems)' : ''}`
 					);
 			expansion = e;
 			widthOf = (b) => b.main[0].out;
