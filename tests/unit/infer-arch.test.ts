@@ -263,6 +263,43 @@ describe('fuzz: random specs, every module renamed at random, order kept', () =>
 				head: { pool: x.pool, classes: x.classes }
 			};
 		});
+	/**
+	 * How the author declared each block's modules: torchvision's order; the projection first
+	 * (`self.identity_downsample` before the convs); or every conv before the norms.
+	 */
+	const layouts = fc.constantFrom(
+		'torchvision' as const,
+		'projection-first' as const,
+		'convs-then-norms' as const
+	);
+	function reorder(
+		sd: TensorMap,
+		layout: 'torchvision' | 'projection-first' | 'convs-then-norms'
+	): TensorMap {
+		if (layout === 'torchvision') return sd;
+		const keys = [...sd.keys()];
+		const blockOf = (k: string) => /^layer\d+\.\d+\./.exec(k)?.[0] ?? null;
+		const out: string[] = [];
+		for (let i = 0; i < keys.length;) {
+			const b = blockOf(keys[i]);
+			if (!b) {
+				out.push(keys[i++]);
+				continue;
+			}
+			const block: string[] = [];
+			while (i < keys.length && blockOf(keys[i]) === b) block.push(keys[i++]);
+			const proj = block.filter((k) => k.includes('.downsample.'));
+			const own = block.filter((k) => !k.includes('.downsample.'));
+			if (layout === 'projection-first') out.push(...proj, ...own);
+			else
+				out.push(
+					...own.filter((k) => /\.conv\d\./.test(k)),
+					...own.filter((k) => /\.bn\d\./.test(k)),
+					...proj
+				);
+		}
+		return new Map(out.map((k) => [k, sd.get(k)!]));
+	}
 	const names = fc.array(fc.stringMatching(/^[a-z_][a-z0-9_]{0,8}$/), { minLength: 1, maxLength: 3 });
 
 	it('the same network back (up to what is assumed), or a refusal naming a tensor', () => {
@@ -273,7 +310,8 @@ describe('fuzz: random specs, every module renamed at random, order kept', () =>
 				spec,
 				fc.array(names, { minLength: 400, maxLength: 400 }),
 				fc.integer(),
-				(want, words, seed) => {
+				layouts,
+				(want, words, seed, layout) => {
 					let graphOk = true;
 					try {
 						buildGraph(want);
@@ -285,7 +323,7 @@ describe('fuzz: random specs, every module renamed at random, order kept', () =>
 					const rename = renamer((i) => `${words[i % 400].join('.')}.${perm(i).toString(36)}`);
 					const original = new Map<string, string>();
 					const src: TensorMap = new Map();
-					for (const [k, t] of stateDict(want)) {
+					for (const [k, t] of reorder(stateDict(want), layout)) {
 						const nk = rename(k);
 						original.set(nk, k);
 						src.set(nk, t);

@@ -69,7 +69,9 @@ describe('torch.save .pth reader', () => {
 	it('explains a legacy (non-zip) torch.save file', () => {
 		const e = caught(() => loadCheckpoint(read('reader-legacy.pth'), 'reader-legacy.pth'));
 		expect(e).toBeInstanceOf(WeightsError);
-		expect((e as Error).message).toMatch(/legacy/);
+		expect((e as Error).message).toMatch(
+			/^legacy \.pth file .* re-save it in the current format with python3 -c "import torch; torch\.save\(torch\.load\('old\.pth', map_location='cpu'\), 'new\.pth'\)"$/
+		);
 	});
 
 	it('a truncated .pth is a WeightsError, at every cut', () => {

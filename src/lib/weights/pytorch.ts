@@ -653,7 +653,7 @@ export function readPth(bytes: Uint8Array): PthContents {
 	if (!isZip(bytes))
 		throw fileError(
 			bytes.length >= 2 && bytes[0] === 0x80
-				? 'legacy .pth file (saved with _use_new_zipfile_serialization=False): re-save it with a current torch.save'
+				? "legacy .pth file (saved with _use_new_zipfile_serialization=False, or by PyTorch before 1.6), which this app does not read: re-save it in the current format with python3 -c \"import torch; torch.save(torch.load('old.pth', map_location='cpu'), 'new.pth')\""
 				: 'not a PyTorch .pth file (no zip header)',
 			'a torch.save zip archive',
 			'another format'
