@@ -36,6 +36,7 @@ import {
 	checkWeights,
 	initWeights,
 	loadCheckpoint,
+	matchToGraph,
 	parseSafetensorsRaw,
 	type TensorMap
 } from '../src/lib/weights/index';
@@ -212,6 +213,7 @@ runCli(async () => {
 	// Weights: a file, checked in full before anything runs; or seeded random ones.
 	let tensors: TensorMap;
 	let weightsNote: string;
+	let mapping: [string, string][] | null = null;
 	if (inferred) {
 		tensors = inferred.tensors;
 		weightsNote = v.weights!;
@@ -225,13 +227,18 @@ runCli(async () => {
 			throw e;
 		}
 		const errors = checkWeights(graph, tensors);
-		if (errors.length)
+		// Other names, the same network: matched by order and shape (the mapping is printed).
+		const matched = errors.length ? matchToGraph(graph, tensors) : null;
+		if (matched) {
+			tensors = matched.tensors;
+			mapping = matched.mapping;
+		} else if (errors.length)
 			throw new UsageError(
 				`${v.weights} does not fit ${spec.name} (${errors.length} problem${errors.length > 1 ? 's' : ''}):\n${errors
 					.map((e) => `  ${e.message}`)
 					.join('\n')}`
 			);
-		weightsNote = v.weights;
+		weightsNote = mapping ? `${v.weights} (${mapping.length} tensors matched by order and shape)` : v.weights;
 	} else {
 		tensors = initWeights(graph, Number(v.seed));
 		weightsNote = `random (seed ${Number(v.seed)}; no --weights given)`;
@@ -285,7 +292,7 @@ runCli(async () => {
 	if (v.format === 'json') {
 		// one image: logits and top as before; N > 1: a list of N of each (never only the first)
 		const many = logits.length > 1;
-		const network = inferred ? { spec, ...checkpointJson(inferred) } : {};
+		const network = inferred ? { spec, ...checkpointJson(inferred) } : mapping ? { mapping } : {};
 		process.stdout.write(
 			JSON.stringify({
 				backend: v.backend,

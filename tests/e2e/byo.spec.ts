@@ -61,6 +61,21 @@ test('a tutorial’s checkpoint opens as its network: params, assumed, mapping, 
 	expect(Math.max(...got.map((v, i) => Math.abs(v - expected[i]))) / scale).toBeLessThanOrEqual(1e-4);
 });
 
+test('“Open checkpoint…” onto the network shown: other names are matched by order and shape', async ({
+	page
+}) => {
+	await page.goto('/?preset=resnet18');
+	await expect(page.getByTestId('preset-select')).toHaveValue('resnet18');
+	await page.getByTestId('checkpoint-input').setInputFiles(`${DIR}/sequential/weights.pth`);
+	await expect(page.getByTestId('inferred-network')).toBeVisible();
+	// The same network saved by Lightning (a `model.` prefix, inside "state_dict"), onto it.
+	await page.getByTestId('weights-file').setInputFiles(`${DIR}/wrappers/lightning.pth`);
+	await expect(page.getByTestId('weights-current')).toContainText(
+		'lightning.pth (59 tensors matched by order and shape)'
+	);
+	await expect(page.getByTestId('weights-errors')).toHaveCount(0);
+});
+
 test('a file that is no ResNet is refused by name, and nothing changes', async ({ page }) => {
 	await page.goto('/?preset=resnet18');
 	await expect(page.getByTestId('preset-select')).toHaveValue('resnet18');

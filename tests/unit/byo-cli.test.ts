@@ -106,6 +106,33 @@ describe('infer --weights without a spec', () => {
 		expect(out.mapping.length).toBeGreaterThan(0);
 	});
 
+	it('--spec with a tutorial’s checkpoint: its names matched by order and shape, PyTorch’s logits', () => {
+		const calc = JSON.parse(
+			run('calc', '--weights', join(DIR, 'aladdin', 'weights.pth'), '--input', '3,64,64', '--format', 'json')
+				.stdout
+		);
+		const spec = join(tmp, 'aladdin.json');
+		writeFileSync(spec, JSON.stringify(calc.spec));
+		const r = run(
+			'infer',
+			'--spec',
+			spec,
+			'--weights',
+			join(DIR, 'aladdin', 'weights.pth'),
+			'--input-tensor',
+			join(DIR, 'aladdin', 'io.safetensors'),
+			'--format',
+			'json'
+		);
+		expect(r.stderr).toBe('');
+		const out = JSON.parse(r.stdout);
+		expect(out.mapping).toContainEqual([
+			'layer2.0.identity_downsample.0.weight',
+			'layer2.0.downsample.0.weight'
+		]);
+		expect(relError(out.logits.flat(), reference('aladdin').get('logits')!.data)).toBeLessThan(1e-4);
+	});
+
 	it('--spec still wins, and an N-image tensor gives N lists of logits (not the first image’s only)', () => {
 		const calc = JSON.parse(
 			run(

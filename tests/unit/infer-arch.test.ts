@@ -12,6 +12,7 @@ import {
 	WeightsError,
 	expectedTensors,
 	inferArchitecture,
+	matchToGraph,
 	type InferredNetwork,
 	type TensorMap
 } from '../../src/lib/weights/index';
@@ -133,6 +134,32 @@ describe('other names, the same order: mapped to torchvision keys', () => {
 		);
 		expect(r.spec.convBias).toEqual({ stem: false, block: false, shortcut: true });
 		expect(buildGraph(r.spec).totals.params).toBe(11690408); // torchvision's, see conv-bias.test.ts
+	});
+});
+
+describe('matchToGraph: a given network, other names', () => {
+	it('the same network under other names: its tensors back under the graph’s names', () => {
+		const want = preset('resnet18');
+		const src = stateDict(
+			want,
+			renamer((i) => `n${i}`)
+		);
+		const m = matchToGraph(buildGraph(want), src)!;
+		expect([...m.tensors.keys()]).toEqual([...stateDict(want).keys()]);
+		expect(m.mapping[0]).toEqual(['n0.weight', 'conv1.weight']);
+	});
+	it('another network: null (its problems are listed as before)', () => {
+		const src = stateDict(
+			preset('resnet18'),
+			renamer((i) => `n${i}`)
+		);
+		expect(matchToGraph(buildGraph(preset('resnet34')), src)).toBeNull();
+		expect(
+			matchToGraph(
+				buildGraph({ ...preset('resnet18'), input: { channels: 1, height: 224, width: 224 } }),
+				src
+			)
+		).toBeNull();
 	});
 });
 

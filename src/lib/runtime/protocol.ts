@@ -58,7 +58,8 @@ export type RunReply =
 			compiled: boolean;
 	  };
 
-export type WeightsOffer = { ok: true } | { ok: false; problems: WeightProblem[] };
+/** `matched`: how many tensors were matched by order and shape (names other than the graph's). */
+export type WeightsOffer = { ok: true; matched?: number } | { ok: false; problems: WeightProblem[] };
 
 /** The network a checkpoint holds, read from its tensors (DESIGN §3.4's `spec`, `assumed`, `mapping`). */
 export interface CheckpointNetwork {
@@ -88,7 +89,10 @@ export interface RuntimeApi {
 	setNetwork(spec: ArchSpec, fallbackSeed: number): Promise<WeightProblem[]>;
 	/** Seeded He-normal weights, made in the worker for each network (nothing travels). */
 	useSeed(seed: number): Promise<void>;
-	/** A checkpoint's bytes (transferred): applied only when every tensor fits the network. */
+	/**
+	 * A checkpoint's bytes (transferred): applied only when every tensor fits the network, by name
+	 * or, for other names, by order and shape.
+	 */
 	offerWeights(bytes: Uint8Array, name: string): Promise<WeightsOffer>;
 	/**
 	 * A checkpoint's bytes (transferred) as its own network: the architecture is read from the

@@ -13,6 +13,7 @@ import {
 	inferArchitecture,
 	initWeights,
 	loadCheckpoint,
+	matchToGraph,
 	readCheckpoint,
 	type TensorMap
 } from '../weights/index';
@@ -136,10 +137,12 @@ const api: RuntimeApi = {
 				throw e;
 			}
 			const errors = checkWeights(graph, tensors);
-			if (errors.length > 0) return { ok: false, problems: errors.map(problem) };
-			held = { kind: 'checkpoint', id: `checkpoint-${++offers}`, tensors };
+			// Other names, the same network: matched by order and shape.
+			const matched = errors.length > 0 ? matchToGraph(graph, tensors) : null;
+			if (errors.length > 0 && !matched) return { ok: false, problems: errors.map(problem) };
+			held = { kind: 'checkpoint', id: `checkpoint-${++offers}`, tensors: matched?.tensors ?? tensors };
 			seeded = null;
-			return { ok: true };
+			return matched ? { ok: true, matched: matched.mapping.length } : { ok: true };
 		}),
 
 	openCheckpoint: (bytes, name) =>

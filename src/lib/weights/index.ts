@@ -40,4 +40,10 @@ export function readCheckpoint(bytes: Uint8Array, fileName?: string): PthContent
 function looksLikeSafetensors(bytes: Uint8Array): boolean {
 	return bytes.length >= 9 && bytes[8] === 0x7b && bytes.subarray(4, 8).every((b) => b === 0);
 }
-export { inferArchitecture, type InferredNetwork, type Assumption, type InferOptions } from './infer-arch';
+export {
+	inferArchitecture,
+	matchToGraph,
+	type InferredNetwork,
+	type Assumption,
+	type InferOptions
+} from './infer-arch';

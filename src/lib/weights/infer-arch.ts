@@ -20,7 +20,7 @@
  * `assumed`. The tensors come back renamed to the graph's keys (DESIGN §3.2), with the mapping.
  */
 import { blockId } from '../arch/ids';
-import { buildGraph } from '../arch/graph';
+import { buildGraph, type BlockGraph } from '../arch/graph';
 import {
 	SpecError,
 	bottleneckInnerWidth,
@@ -658,4 +658,30 @@ function bottleneckWidths(
 
 function sameMapping(a: [string, string][], b: [string, string][]): boolean {
 	return a.length === b.length && a.every(([s, t], i) => b[i][0] === s && b[i][1] === t);
+}
+
+/**
+ * A checkpoint whose names are not the graph's, matched to a given network: the tensors read by
+ * order and shape (as `inferArchitecture` does) when the network they hold needs exactly the
+ * graph's tensors, every key and shape. Null when the file holds another network or cannot be read.
+ */
+export function matchToGraph(
+	graph: BlockGraph,
+	tensors: TensorMap
+): { tensors: TensorMap; mapping: [string, string][] } | null {
+	const [, height, width] = graph.nodes[0].outShape;
+	let read: InferredNetwork;
+	try {
+		read = inferArchitecture(tensors, { input: { height, width } });
+	} catch (e) {
+		if (e instanceof WeightsError) return null;
+		throw e;
+	}
+	const want = expectedTensors(graph);
+	if (want.size !== read.tensors.size) return null;
+	for (const [key, shape] of want) {
+		const t = read.tensors.get(key);
+		if (!t || formatShape(t.shape) !== formatShape(shape)) return null;
+	}
+	return { tensors: read.tensors, mapping: read.mapping ?? [...want.keys()].map((k) => [k, k]) };
 }

@@ -164,7 +164,8 @@ export class WeightsSource {
 			this.notice = '';
 			return false;
 		}
-		this.current = { kind, label: name };
+		const matched = offer.matched ? ` (${offer.matched} tensors matched by order and shape)` : '';
+		this.current = { kind, label: `${name}${matched}` };
 		this.inferred = null;
 		this.errors = [];
 		this.notice = '';
