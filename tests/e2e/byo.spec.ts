@@ -26,7 +26,9 @@ test('a tutorial’s checkpoint opens as its network: params, assumed, mapping, 
 	await expect(page.getByTestId('weights-current')).toContainText('weights.pth');
 	const panel = page.getByTestId('inferred-network');
 	await expect(panel).toContainText('tensors matched to the graph by order and shape');
-	await expect(page.getByTestId('inferred-assumed')).toContainText('stages[1].stride');
+	await expect(page.getByTestId('inferred-assumed')).toContainText(
+		'stride of layer1, layer2, layer3 = 1, 2, 2'
+	);
 	// The mapping is collapsed; opened, it lists the file's names beside the nodes'.
 	const mapping = page.getByTestId('inferred-mapping');
 	await expect(mapping.locator('table')).toBeHidden();
@@ -74,6 +76,26 @@ test('“Open checkpoint…” onto the network shown: other names are matched b
 		'lightning.pth (59 tensors matched by order and shape)'
 	);
 	await expect(page.getByTestId('weights-errors')).toHaveCount(0);
+});
+
+test('a checkpoint URL opens as its own network', async ({ page }) => {
+	const url = 'https://weights.example/runs/7/kuangliu.pth';
+	await page.route(url, (route) =>
+		route.fulfill({
+			body: readFileSync(`${DIR}/kuangliu/weights.pth`),
+			contentType: 'application/octet-stream'
+		})
+	);
+	await page.goto('/?preset=resnet18');
+	await expect(page.getByTestId('preset-select')).toHaveValue('resnet18');
+	await page.getByTestId('weights-url').fill(url);
+	await page.getByTestId('weights-url-network').click();
+	const params = String(CASES.kuangliu.params);
+	await expect(page.getByTestId('total-params')).toContainText(
+		new RegExp(params.replace(/(\d)(?=(\d{3})+$)/g, '$1[ ,.\u202f]?'))
+	);
+	await expect(page.getByTestId('weights-current')).toContainText('runs/7/kuangliu.pth');
+	await expect(page.getByTestId('inferred-mapping')).toContainText('linear.weight');
 });
 
 test('a file that is no ResNet is refused by name, and nothing changes', async ({ page }) => {

@@ -239,9 +239,9 @@ export class RunState {
 		return this.openCheckpoint(file);
 	}
 
-	/** A checkpoint as its own network: the explorer switches to the architecture read from it. */
-	async openCheckpoint(file: File): Promise<boolean> {
-		const network = await this.weights.openAsNetwork(file);
+	/** A checkpoint (file or URL) as its own network: the explorer switches to the architecture read from it. */
+	async openCheckpoint(source: File | string): Promise<boolean> {
+		const network = await this.weights.openAsNetwork(source);
 		if (network) this.#explorer.setSpec(network.spec);
 		return network !== null;
 	}

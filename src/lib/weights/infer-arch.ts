@@ -159,6 +159,7 @@ function readModules(tensors: TensorMap) {
  * norms), the pairing rests on the order alone: said in `assumed`.
  */
 function pairBatchNorms(convs: Conv[], bns: Bn[], assumed: Assumption[]): void {
+	const apart: string[] = [];
 	convs.forEach((c, k) => {
 		const bn = bns[k];
 		const what = `${c.weight} ${formatShape([c.out, c.inPerGroup, c.kernel, c.kernel])}`;
@@ -168,14 +169,15 @@ function pairBatchNorms(convs: Conv[], bns: Bn[], assumed: Assumption[]): void {
 				bn.keys[0],
 				`the batch norms do not follow the convolutions in order: ${what} is conv ${k + 1}, but batch norm ${k + 1}, ${bn.prefix}, ${bn.order < c.order ? 'comes before it' : `has ${bn.channels} channels`}`
 			);
-		if (bn.order !== c.order + 1)
-			assumed.push({
-				path: `mapping.${bn.prefix}`,
-				value: c.prefix,
-				reason: `${bn.prefix} is not right after ${c.prefix}: paired as the ${k + 1}th batch norm with the ${k + 1}th conv`
-			});
+		if (bn.order !== c.order + 1) apart.push(bn.prefix);
 		c.bn = bn;
 	});
+	if (apart.length)
+		assumed.push({
+			path: 'mapping',
+			value: apart,
+			reason: `${apart.length} batch norm${apart.length > 1 ? 's are' : ' is'} not right after ${apart.length > 1 ? 'their convs' : 'its conv'} (${apart.slice(0, 3).join(', ')}${apart.length > 3 ? ', …' : ''}): paired by rank, the k-th batch norm of the file with its k-th conv`
+		});
 	const left = bns[convs.length];
 	if (left)
 		throw refuse(
@@ -527,7 +529,8 @@ export function inferArchitecture(tensors: TensorMap, options: InferOptions = {}
 			local.push({
 				path: 'input',
 				value: { channels, height: side, width: side },
-				reason: 'an average-pooled head works at any input size; give one with --input C,H,W'
+				reason:
+					'an average-pooled head works at any input size (set it with --input C,H,W, or Height and Width)'
 			});
 		}
 

@@ -53,6 +53,11 @@ async function readWithProgress(res: Response, onProgress: (loaded: number, tota
 	return out;
 }
 
+/** A URL's last path parts, as a weights label. */
+function urlName(url: string): string {
+	return decodeURIComponent(url.split('?')[0].split('/').filter(Boolean).slice(-3).join('/')) || url;
+}
+
 export class WeightsSource {
 	seed = $state(0);
 	current = $state.raw<AppliedWeights>({ kind: 'seed', label: 'seed 0' });
@@ -190,28 +195,30 @@ export class WeightsSource {
 
 	/**
 	 * A checkpoint opened as its own network: the worker reads the architecture and holds the
-	 * weights. Resolves to the spec to switch the explorer to, or null (the problem is shown).
+	 * weights. Resolves to the network to switch the explorer to, or null (the problem is shown).
 	 */
-	async openAsNetwork(file: File): Promise<CheckpointNetwork | null> {
+	async openAsNetwork(source: File | string): Promise<CheckpointNetwork | null> {
 		this.notice = '';
+		const url = typeof source === 'string' ? source : null;
+		const name = url ? urlName(url) : (source as File).name;
 		let opened;
 		try {
-			const bytes = new Uint8Array(await file.arrayBuffer());
+			const bytes = url ? await this.#fetchBytes(url) : new Uint8Array(await (source as File).arrayBuffer());
 			const { Comlink } = await import('$lib/runtime/client');
 			opened = await (
 				await this.#runtime.remote()
-			).openCheckpoint(Comlink.transfer(bytes, [bytes.buffer]), file.name);
+			).openCheckpoint(Comlink.transfer(bytes, [bytes.buffer]), name);
 		} catch (e) {
 			this.errors = [];
-			this.notice = `${file.name}: ${errorText(e)}`;
+			this.notice = url ? `Could not download ${url}: ${errorText(e)}` : `${name}: ${errorText(e)}`;
 			return null;
 		}
 		if (!opened.ok) {
 			this.errors = opened.problems;
-			this.errorSource = file.name;
+			this.errorSource = name;
 			return null;
 		}
-		this.current = { kind: 'file', label: file.name };
+		this.current = { kind: url ? 'url' : 'file', label: name };
 		this.inferred = opened.network;
 		this.errors = [];
 		this.meta = defaultMeta(opened.network.spec, this.#imagenetClasses);
@@ -234,7 +241,7 @@ export class WeightsSource {
 	/** A checkpoint from a URL, with progress. */
 	async loadUrl(url: string): Promise<boolean> {
 		this.notice = '';
-		const name = decodeURIComponent(url.split('?')[0].split('/').filter(Boolean).slice(-3).join('/')) || url;
+		const name = urlName(url);
 		let bytes: Uint8Array;
 		try {
 			bytes = await this.#fetchBytes(url);
