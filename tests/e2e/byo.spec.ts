@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { parseSafetensorsRaw, writeSafetensors } from '../../src/lib/weights';
+import { axeViolations, describeViolations } from './axe';
 
 // Bring your own ResNet (issue 11): a checkpoint of a tutorial's own ResNet (its own module names,
 // tools/reference/byo_models.py) opened as its network. References: PyTorch's parameter count
@@ -36,6 +37,11 @@ test('a tutorial’s checkpoint opens as its network: params, assumed, mapping, 
 	await expect(mapping.locator('tr', { hasText: 'blocks.1.skip.0.weight' })).toContainText(
 		'layer2.0.downsample.0.weight'
 	);
+	for (const scheme of ['light', 'dark'] as const) {
+		await page.emulateMedia({ colorScheme: scheme });
+		const violations = await axeViolations(page, '[data-testid="inferred-network"]');
+		expect(violations, describeViolations(violations)).toEqual([]);
+	}
 	const download = page.waitForEvent('download');
 	await page.getByTestId('mapping-download').click();
 	const file = JSON.parse(readFileSync(await (await download).path(), 'utf8'));
