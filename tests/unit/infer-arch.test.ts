@@ -68,6 +68,20 @@ describe('torchvision names: the preset comes back, no mapping', () => {
 		});
 });
 
+it('torchvision names in sorted order (as a safetensors file stores them): loaded by name, not by order', () => {
+	// resnet101's layer3 has 23 blocks: sorted, layer3.10 comes before layer3.2 (same shapes)
+	const want = preset('resnet101');
+	const sd = stateDict(want);
+	const sorted: TensorMap = new Map([...sd.keys()].sort().map((k) => [k, sd.get(k)!]));
+	expect([...sorted.keys()].indexOf('layer3.10.conv1.weight')).toBeLessThan(
+		[...sorted.keys()].indexOf('layer3.2.conv1.weight')
+	);
+	const r = inferArchitecture(sorted);
+	expect(r.mapping).toBeNull();
+	for (const [k, t] of r.tensors) expect(t).toBe(sd.get(k));
+	expect(unassumedDifferences(r, want)).toEqual([]);
+});
+
 describe('other names, the same order: mapped to torchvision keys', () => {
 	it('Sequential indices (stem.0, stages.2.3.body.4, …)', () => {
 		const want = preset('resnet50');

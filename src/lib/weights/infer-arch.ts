@@ -154,8 +154,7 @@ function readModules(tensors: TensorMap) {
 }
 
 /**
- * The k-th convolution's batch norm is the file's k-th batch norm (it must have the conv's width and
- * come after it). Where a conv's batch norm is not right after it (convs declared before their
+ * The k-th convolution's batch norm is the file's k-th batch norm (it must have the conv's width). Where a conv's batch norm is not right after it (convs declared before their
  * norms), the pairing rests on the order alone: said in `assumed`.
  */
 function pairBatchNorms(convs: Conv[], bns: Bn[], assumed: Assumption[]): void {
@@ -164,10 +163,10 @@ function pairBatchNorms(convs: Conv[], bns: Bn[], assumed: Assumption[]): void {
 		const bn = bns[k];
 		const what = `${c.weight} ${formatShape([c.out, c.inPerGroup, c.kernel, c.kernel])}`;
 		if (!bn) throw refuse(c.weight, `${what} has no batch norm (every conv of a ResNet is followed by one)`);
-		if (bn.channels !== c.out || bn.order < c.order)
+		if (bn.channels !== c.out)
 			throw refuse(
 				bn.keys[0],
-				`the batch norms do not follow the convolutions in order: ${what} is conv ${k + 1}, but batch norm ${k + 1}, ${bn.prefix}, ${bn.order < c.order ? 'comes before it' : `has ${bn.channels} channels`}`
+				`the batch norms do not follow the convolutions in order: ${what} is conv ${k + 1}, but batch norm ${k + 1}, ${bn.prefix}, has ${bn.channels} channels`
 			);
 		if (bn.order !== c.order + 1) apart.push(bn.prefix);
 		c.bn = bn;
@@ -363,12 +362,20 @@ export function inferArchitecture(tensors: TensorMap, options: InferOptions = {}
 		}
 	}
 	const chosen = candidates[0];
+	// Names that are already the graph's load by name, whatever their order (a safetensors file
+	// sorts its names: layer3.10 before layer3.2, same shapes — the order alone would swap them).
+	const expected = expectedTensors(buildGraph(chosen.spec));
+	const named = [...expected].every(
+		([k, shape]) => formatShape(tensors.get(k)?.shape ?? []) === formatShape(shape)
+	);
+	if (named) chosen.mapping = [...tensors.keys()].filter((k) => expected.has(k)).map((k) => [k, k]);
+	const notes = named ? assumed.filter((a) => a.path !== 'mapping') : assumed;
 	const renamed: TensorMap = new Map();
 	for (const [s, t] of chosen.mapping) renamed.set(t, tensors.get(s)!);
 	const identity = chosen.mapping.every(([s, t]) => s === t);
 	return {
 		spec: chosen.spec,
-		assumed: [...assumed, ...chosen.assumed],
+		assumed: [...notes, ...chosen.assumed],
 		mapping: identity ? null : chosen.mapping,
 		extras: [...extras, ...chosen.extras],
 		tensors: renamed
