@@ -36,7 +36,7 @@ export function inferCheckpoint(
 	try {
 		const { tensors, ...where } = readCheckpoint(readBytes(file, 'weights'), file);
 		const name = basename(file).replace(/\.(pth|pt|bin|ckpt|tar|safetensors)$/i, '') || 'checkpoint';
-		return { ...inferArchitecture(tensors, { name, input }), file: where };
+		return { ...inferArchitecture(tensors, { name, input, sortedNames: where.sortedNames }), file: where };
 	} catch (e) {
 		if (e instanceof WeightsError) throw new UsageError(`${file}: ${e.message}`);
 		throw e;

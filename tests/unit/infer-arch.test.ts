@@ -13,6 +13,8 @@ import {
 	expectedTensors,
 	inferArchitecture,
 	matchToGraph,
+	readCheckpoint,
+	writeSafetensors,
 	type InferredNetwork,
 	type TensorMap
 } from '../../src/lib/weights/index';
@@ -80,6 +82,38 @@ it('torchvision names in sorted order (as a safetensors file stores them): loade
 	expect(r.mapping).toBeNull();
 	for (const [k, t] of r.tensors) expect(t).toBe(sd.get(k));
 	expect(unassumedDifferences(r, want)).toEqual([]);
+});
+
+it('a safetensors file of Sequential names (sorted: stages.0.10 before stages.0.2): read in the names’ natural order, and said so', () => {
+	const want: ArchSpec = {
+		...preset('resnet20'),
+		stages: [
+			{ blocks: 12, width: 16, stride: 1 },
+			{ blocks: 2, width: 32, stride: 2 }
+		]
+	};
+	const seq = (k: string) =>
+		k
+			.replace(/^conv1\./, 'stem.0.')
+			.replace(/^bn1\./, 'stem.1.')
+			.replace(/^fc\./, 'head.1.')
+			.replace(/^layer(\d+)\.(\d+)\./, (_, i, j) => `stages.${Number(i) - 1}.${j}.`)
+			.replace(/\.conv1\./, '.body.0.')
+			.replace(/\.bn1\./, '.body.1.')
+			.replace(/\.conv2\./, '.body.3.')
+			.replace(/\.bn2\./, '.body.4.')
+			.replace(/\.downsample\./, '.shortcut.');
+	const sd = stateDict(want);
+	const sorted = new Map([...sd].map(([k, t]) => [seq(k), t] as const).sort(([a], [b]) => (a < b ? -1 : 1)));
+	const file = writeSafetensors(sorted);
+	const c = readCheckpoint(file, 'net.safetensors');
+	expect(c.sortedNames).toBe(true);
+	const r = inferArchitecture(c.tensors, { sortedNames: c.sortedNames });
+	expect(unassumedDifferences(r, want)).toEqual([]);
+	for (const [s, t] of r.mapping!) expect(seq(t)).toBe(s);
+	expect(r.assumed.find((a) => a.path === 'order')?.reason).toMatch(
+		/^a safetensors file keeps its names sorted/
+	);
 });
 
 describe('other names, the same order: mapped to torchvision keys', () => {

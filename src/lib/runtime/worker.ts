@@ -149,9 +149,9 @@ const api: RuntimeApi = {
 		serial(async (): Promise<CheckpointOpened> => {
 			let read;
 			try {
-				const { tensors, source, prefix } = readCheckpoint(bytes, name);
+				const { tensors, source, prefix, sortedNames } = readCheckpoint(bytes, name);
 				const base = name.replace(/\.(safetensors|pth|pt|bin|ckpt|tar)$/i, '') || 'checkpoint';
-				read = { ...inferArchitecture(tensors, { name: base }), dict: source, prefix };
+				read = { ...inferArchitecture(tensors, { name: base, sortedNames }), dict: source, prefix };
 			} catch (e) {
 				if (e instanceof WeightsError) return { ok: false, problems: [problem(e)] };
 				throw e;

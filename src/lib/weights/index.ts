@@ -25,7 +25,7 @@ export function readCheckpoint(bytes: Uint8Array, fileName?: string): PthContent
 	if (isZip(bytes)) return readPth(bytes);
 	if (looksLikeSafetensors(bytes)) {
 		const { tensors, prefix } = stripPrefixes(parseSafetensorsRaw(bytes));
-		return { tensors, prefix, source: null, others: [] };
+		return { tensors: naturalOrder(tensors), prefix, source: null, others: [], sortedNames: true };
 	}
 	if (bytes.length >= 2 && bytes[0] === 0x80) return readPth(bytes); // legacy pickle: readPth explains
 	const kind = expectedKind(fileName);
@@ -47,3 +47,12 @@ export {
 	type Assumption,
 	type InferOptions
 } from './infer-arch';
+
+/**
+ * A safetensors file keeps its names sorted, not in the state_dict's order: the closest order is
+ * the names' natural one (numbers by value: `layer3.2` before `layer3.10`).
+ */
+function naturalOrder(tensors: TensorMap): TensorMap {
+	const collator = new Intl.Collator('en', { numeric: true });
+	return new Map([...tensors].sort(([a], [b]) => collator.compare(a, b)));
+}

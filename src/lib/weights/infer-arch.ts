@@ -55,6 +55,8 @@ export interface InferOptions {
 	name?: string;
 	/** Input size; channels must match the stem's. Default: the flatten head's, else 224 / 32. */
 	input?: { channels?: number; height: number; width: number };
+	/** The file keeps no order (safetensors): its tensors come in their names' natural order. */
+	sortedNames?: boolean;
 }
 
 interface Conv {
@@ -294,6 +296,12 @@ export function inferArchitecture(tensors: TensorMap, options: InferOptions = {}
 		);
 	const assumed: Assumption[] = [];
 	pairBatchNorms(convs, bns, assumed);
+	if (options.sortedNames) {
+		// Sorted names may put the stem anywhere (`stages…` before `stem…`): the stem is the one conv
+		// that reads channels no conv makes (the image's).
+		const stems = convs.filter((c) => !convs.some((o) => o.out === c.inPerGroup));
+		if (stems.length === 1) convs.unshift(...convs.splice(convs.indexOf(stems[0]), 1));
+	}
 	const [stem, ...body] = convs;
 
 	// Stem
@@ -370,6 +378,13 @@ export function inferArchitecture(tensors: TensorMap, options: InferOptions = {}
 	);
 	if (named) chosen.mapping = [...tensors.keys()].filter((k) => expected.has(k)).map((k) => [k, k]);
 	const notes = named ? assumed.filter((a) => a.path !== 'mapping') : assumed;
+	if (!named && options.sortedNames)
+		notes.push({
+			path: 'order',
+			value: 'names',
+			reason:
+				"a safetensors file keeps its names sorted, not the state_dict's order: the names' natural order (numbers by value) was taken as the network's; a .pth keeps the real order"
+		});
 	const renamed: TensorMap = new Map();
 	for (const [s, t] of chosen.mapping) renamed.set(t, tensors.get(s)!);
 	const identity = chosen.mapping.every(([s, t]) => s === t);

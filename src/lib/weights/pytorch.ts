@@ -610,6 +610,8 @@ export interface PthContents {
 	prefix: string;
 	/** Other dicts of tensors in the file that were not used (`state_dict_ema`, …). */
 	others: string[];
+	/** True for a format that keeps no order (safetensors): the tensors are in their names' natural order. */
+	sortedNames?: boolean;
 }
 
 /**
