@@ -3,6 +3,7 @@
  *   npm run --silent calc -- --preset NAME [--input C,H,W] [--classes N] [--format json|table|markdown|csv]
  *   npm run --silent calc -- --spec FILE.json [--format …]
  *   npm run --silent calc -- --table FILE [--column COL] [--format …]   (COL: header text or 1-based index)
+ *   npm run --silent calc -- --weights FILE [--input C,H,W] [--format …]   (the checkpoint's own network)
  */
 import { readFileSync } from 'node:fs';
 import {
@@ -11,6 +12,7 @@ import {
 	buildGraph,
 	formatSummary,
 	presetSpec,
+	summaryJson,
 	specFieldErrors,
 	validateSpec,
 	parseTable,
@@ -19,6 +21,7 @@ import {
 	type SummaryFormat
 } from '../src/lib/arch/index';
 import { UsageError, parse, runCli } from './args';
+import { checkpointJson, checkpointNotes, inferCheckpoint } from './checkpoint';
 
 function readJson(file: string): unknown {
 	let text: string;
@@ -82,6 +85,13 @@ export function loadTable(file: string, column: string | undefined, input: strin
 	return chosen.spec;
 }
 
+function inputOf(text: string): ArchSpec['input'] {
+	const parts = text.split(',');
+	if (parts.length !== 3) throw new UsageError(`--input takes C,H,W (e.g. 3,224,224), got "${text}"`);
+	const [channels, height, width] = parts.map((p, i) => positiveInt(p, `--input ${'CHW'[i]}`));
+	return { channels, height, width };
+}
+
 export function loadSpec(values: {
 	preset?: string;
 	spec?: string;
@@ -110,13 +120,7 @@ export function loadSpec(values: {
 			);
 		spec = raw as ArchSpec;
 	}
-	if (values.input !== undefined) {
-		const parts = values.input.split(',');
-		if (parts.length !== 3)
-			throw new UsageError(`--input takes C,H,W (e.g. 3,224,224), got "${values.input}"`);
-		const [channels, height, width] = parts.map((p, i) => positiveInt(p, `--input ${'CHW'[i]}`));
-		spec = { ...spec, input: { channels, height, width } };
-	}
+	if (values.input !== undefined) spec = { ...spec, input: inputOf(values.input) };
 	if (values.classes !== undefined)
 		spec = { ...spec, head: { ...spec.head, classes: positiveInt(values.classes, '--classes') } };
 	const errors = validateSpec(spec);
@@ -132,11 +136,27 @@ runCli(() => {
 		column: { type: 'string' },
 		input: { type: 'string' },
 		classes: { type: 'string' },
+		weights: { type: 'string' },
 		format: { type: 'string', default: 'table' }
 	});
 	const format = values.format as SummaryFormat;
 	if (!SUMMARY_FORMATS.includes(format))
 		throw new UsageError(`--format must be one of ${SUMMARY_FORMATS.join(', ')}, got "${values.format}"`);
+	if (values.weights !== undefined) {
+		if ([values.preset, values.spec, values.table, values.classes].some((v) => v !== undefined))
+			throw new UsageError(
+				'--weights FILE reads the network from the file: give it alone (with --input C,H,W)'
+			);
+		const c = inferCheckpoint(values.weights, values.input === undefined ? undefined : inputOf(values.input));
+		const graph = buildGraph(c.spec);
+		if (format === 'json') {
+			process.stdout.write(JSON.stringify({ ...summaryJson(graph), ...checkpointJson(c) }) + '\n');
+			return;
+		}
+		for (const line of checkpointNotes(values.weights, c)) process.stderr.write(`note: ${line}\n`);
+		process.stdout.write(formatSummary(graph, format) + '\n');
+		return;
+	}
 	const graph = buildGraph(loadSpec(values));
 	process.stdout.write(formatSummary(graph, format) + '\n');
 });

@@ -8,6 +8,10 @@
  * Without --weights the network gets seeded random weights (torchvision's initialisation);
  * --seed seeds them and SmoothGrad's noise. --explain explains the first image's prediction
  * (class K, default the top-1; definitions: $lib/runtime/explain.ts, README "Explanations").
+ *   npm run --silent infer -- --weights FILE (--image FILE | --input-tensor FILE)   (network read from FILE)
+ * Without --weights the network gets seeded random weights (torchvision's initialisation); with
+ * --weights and no --spec/--preset the network is the one the file holds (the input tensor's
+ * H×W give the input size). An input tensor of N > 1 images gives N lists of logits.
  * A --spec beside a meta.json (a bundled model, DESIGN §3.6) uses its classes, mean and std.
  * This file reads arguments and files and prints; the network runs through the same Session
  * ($lib/runtime/session.ts) as the page's worker.
@@ -40,10 +44,12 @@ import {
 	checkWeights,
 	initWeights,
 	loadCheckpoint,
+	matchToGraph,
 	parseSafetensorsRaw,
 	type TensorMap
 } from '../src/lib/weights/index';
 import { UsageError, parse, runCli } from './args';
+import { checkpointJson, checkpointNotes, inferCheckpoint, type Checkpoint } from './checkpoint';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BACKENDS = ['cpu', 'wasm'] as const;
@@ -176,6 +182,20 @@ function parseExplain(text: string, graph: BlockGraph, seed: number): ExplainMet
 	}
 }
 
+/** C, H, W of the `input` tensor of a safetensors file (checked in full later, by readInputTensor). */
+function inputTensorSize(file: string): { channels: number; height: number; width: number } | undefined {
+	let t;
+	try {
+		t = parseSafetensorsRaw(readBytes(file, 'input tensor')).get('input');
+	} catch (e) {
+		if (e instanceof WeightsError) throw new UsageError(`${file}: ${e.message}`);
+		throw e;
+	}
+	if (!t || t.shape.length !== 4) return undefined;
+	const [, channels, height, width] = t.shape;
+	return { channels, height, width };
+}
+
 function classNames(spec: ArchSpec, meta: unknown): string[] | null {
 	const fromMeta = parseLabels((meta as { classes?: unknown } | null)?.classes);
 	if (fromMeta && fromMeta.length === spec.head.classes) return fromMeta;
@@ -210,7 +230,14 @@ runCli(async () => {
 	if ((v.image === undefined) === (v['input-tensor'] === undefined))
 		throw new UsageError('give exactly one of --image FILE or --input-tensor FILE.safetensors');
 
-	const { spec, meta } = loadSpec(v);
+	// --weights alone: the network is the file's own (the input tensor's C×H×W where given).
+	let inferred: Checkpoint | null = null;
+	if (v.weights !== undefined && v.preset === undefined && v.spec === undefined)
+		inferred = inferCheckpoint(
+			v.weights,
+			v['input-tensor'] === undefined ? undefined : inputTensorSize(v['input-tensor'])
+		);
+	const { spec, meta } = inferred ? { spec: inferred.spec, meta: null } : loadSpec(v);
 	const graph = buildGraph(spec);
 	const taps =
 		v.taps === undefined
@@ -237,7 +264,13 @@ runCli(async () => {
 	// Weights: a file, checked in full before anything runs; or seeded random ones.
 	let tensors: TensorMap;
 	let weightsNote: string;
-	if (v.weights !== undefined) {
+	let mapping: [string, string][] | null = null;
+	if (inferred) {
+		tensors = inferred.tensors;
+		weightsNote = v.weights!;
+		if (v.format !== 'json')
+			for (const line of checkpointNotes(v.weights!, inferred)) process.stderr.write(`note: ${line}\n`);
+	} else if (v.weights !== undefined) {
 		try {
 			tensors = loadCheckpoint(readBytes(v.weights, 'weights'), v.weights);
 		} catch (e) {
@@ -245,13 +278,18 @@ runCli(async () => {
 			throw e;
 		}
 		const errors = checkWeights(graph, tensors);
-		if (errors.length)
+		// Other names, the same network: matched by order and shape (the mapping is printed).
+		const matched = errors.length ? matchToGraph(graph, tensors) : null;
+		if (matched) {
+			tensors = matched.tensors;
+			mapping = matched.mapping;
+		} else if (errors.length)
 			throw new UsageError(
 				`${v.weights} does not fit ${spec.name} (${errors.length} problem${errors.length > 1 ? 's' : ''}):\n${errors
 					.map((e) => `  ${e.message}`)
 					.join('\n')}`
 			);
-		weightsNote = v.weights;
+		weightsNote = mapping ? `${v.weights} (${mapping.length} tensors matched by order and shape)` : v.weights;
 	} else {
 		tensors = initWeights(graph, Number(v.seed));
 		weightsNote = `random (seed ${Number(v.seed)}; no --weights given)`;
@@ -277,7 +315,7 @@ runCli(async () => {
 	await tf.ready();
 	const session = new Session(tf);
 	let ms: number;
-	let logits: number[];
+	let logits: number[][];
 	const tapValues: Record<string, { shape: number[]; values: number[] }> = {};
 	let explained: Explanation | null = null;
 	try {
@@ -292,7 +330,8 @@ runCli(async () => {
 			taps
 		);
 		ms = r.forwardMs;
-		logits = Array.from(r.logits.subarray(0, spec.head.classes)); // first image
+		const k = spec.head.classes;
+		logits = Array.from({ length: input.n }, (_, i) => Array.from(r.logits.subarray(i * k, (i + 1) * k)));
 		for (const [id, t] of await session.readTaps())
 			tapValues[id] = { shape: t.shape, values: Array.from(t.data) };
 		if (method) {
@@ -312,7 +351,8 @@ runCli(async () => {
 	}
 
 	const classes = classNames(spec, meta);
-	const top = topK(logits, Math.min(Number(v.top), spec.head.classes), classes);
+	const tops = logits.map((l) => topK(l, Math.min(Number(v.top), spec.head.classes), classes));
+	const top = tops[0];
 	const explainJson = explained && {
 		method: explained.method,
 		node: explained.node,
@@ -321,13 +361,17 @@ runCli(async () => {
 		values: Array.from(explained.values)
 	};
 	if (v.format === 'json') {
+		// one image: logits and top as before; N > 1: a list of N of each (never only the first)
+		const many = logits.length > 1;
+		const network = inferred ? { spec, ...checkpointJson(inferred) } : mapping ? { mapping } : {};
 		process.stdout.write(
 			JSON.stringify({
 				backend: v.backend,
 				weights: weightsNote,
-				logits,
-				top,
+				logits: many ? logits : logits[0],
+				top: many ? tops : top,
 				taps: tapValues,
+				...network,
 				...(explainJson ? { explain: explainJson } : {})
 			}) + '\n'
 		);
@@ -338,11 +382,13 @@ runCli(async () => {
 		`weights: ${weightsNote}`,
 		`input:   ${inputNote}`,
 		'',
-		`top ${top.length}:`,
-		...top.map(
-			(p, i) =>
-				`${String(i + 1).padStart(3)}. ${(p.prob * 100).toFixed(2).padStart(6)} %  ${classes ? `${labelFor(p.index, classes)} (class ${p.index})` : labelFor(p.index, classes)}`
-		)
+		...tops.flatMap((t, n) => [
+			`top ${t.length}${tops.length > 1 ? ` of image ${n + 1}` : ''}:`,
+			...t.map(
+				(p, i) =>
+					`${String(i + 1).padStart(3)}. ${(p.prob * 100).toFixed(2).padStart(6)} %  ${classes ? `${labelFor(p.index, classes)} (class ${p.index})` : labelFor(p.index, classes)}`
+			)
+		])
 	];
 	for (const [id, t] of Object.entries(tapValues)) {
 		let min = Infinity;

@@ -33,14 +33,14 @@ describe('infer --weights: one line, the file named once, what it is instead', (
 		);
 	});
 
-	it('a torch.save(model) file says how to save a state_dict', () => {
-		// written by torch itself (tools/reference/run_reference.py)
+	it('a torch.save(model) whose module would call os.system: refused, with how to save a state_dict', () => {
+		// written by torch itself (tools/reference/byo_models.py); a plain torch.save(model) is read
 		const file = join(tmp, 'model.pth');
-		copyFileSync(join(FIXTURES, 'reader-whole-model.pth'), file);
+		copyFileSync(join(FIXTURES, '..', 'byo', 'hostile', 'whole_model_system.pth'), file);
 		const r = run('infer', ...spec, '--weights', file, ...input);
 		expect(r.code).toBe(1);
 		expect(r.stderr).toMatch(
-			/^error: \S+model\.pth: a whole pickled model \(torch\.save\(model\)\), not a state_dict/
+			/^error: \S+model\.pth: a whole pickled model \(torch\.save\(model\)\) that calls posix\.system: reading it would mean running that code/
 		);
 		expect(r.stderr).toContain('torch.save(model.state_dict(), "weights.pth")');
 		expect(count(r.stderr, file)).toBe(1);

@@ -66,7 +66,10 @@ describe('share links', () => {
 			shortcut: fc.constantFrom('B' as const, 'C' as const),
 			strideOn: fc.constantFrom('3x3' as const, '1x1' as const),
 			residual: fc.boolean(),
-			convBias: fc.boolean(),
+			convBias: fc.oneof(
+				fc.boolean(),
+				fc.record({ stem: fc.boolean(), block: fc.boolean(), shortcut: fc.boolean() })
+			),
 			pool: fc.constantFrom('avg' as const, 'flatten' as const),
 			classes: fc.integer({ min: 1, max: 2000 })
 		});

@@ -62,6 +62,7 @@ const paths: string[][] = [
 	['strideOn'],
 	['residual'],
 	['convBias'],
+	['convBias', 'shortcut'],
 	['head'],
 	['head', 'pool'],
 	['head', 'classes'],
@@ -107,7 +108,10 @@ const validSpec: fc.Arbitrary<ArchSpec> = fc
 		shortcut: fc.constantFrom('A', 'B', 'C'),
 		strideOn: fc.constantFrom('3x3', '1x1'),
 		residual: fc.boolean(),
-		convBias: fc.boolean(),
+		convBias: fc.oneof(
+			fc.boolean(),
+			fc.record({ stem: fc.boolean(), block: fc.boolean(), shortcut: fc.boolean() })
+		),
 		head: fc.record({ pool: fc.constantFrom('avg', 'flatten'), classes: fc.integer({ min: 1, max: 1000 }) })
 	})
 	.map((s): ArchSpec => {

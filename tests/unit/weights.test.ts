@@ -69,7 +69,9 @@ describe('torch.save .pth reader', () => {
 	it('explains a legacy (non-zip) torch.save file', () => {
 		const e = caught(() => loadCheckpoint(read('reader-legacy.pth'), 'reader-legacy.pth'));
 		expect(e).toBeInstanceOf(WeightsError);
-		expect((e as Error).message).toMatch(/legacy/);
+		expect((e as Error).message).toMatch(
+			/^legacy \.pth file .* re-save it in the current format with python3 -c "import torch; torch\.save\(torch\.load\('old\.pth', map_location='cpu'\), 'new\.pth'\)"$/
+		);
 	});
 
 	it('a truncated .pth is a WeightsError, at every cut', () => {
@@ -223,12 +225,15 @@ describe('a file that is no checkpoint: what it is, never the file name (the cal
 		);
 	});
 
-	it('a torch.save(model) file: refused, with how to save a state_dict instead', () => {
-		// tools/reference/run_reference.py: torch.save(nn.Sequential(Conv2d, ReLU, Flatten, Linear))
-		const m = message(read('reader-whole-model.pth'), 'reader-whole-model.pth');
-		expect(m).toBe(
-			'a whole pickled model (torch.save(model)), not a state_dict: reading it would mean running the code of torch.nn.modules.container.Sequential, which this app never does. Save the weights alone with torch.save(model.state_dict(), "weights.pth") and open that file'
-		);
+	it('a torch.save(model) file: its parameters read from the module tree, nothing run', () => {
+		// tools/reference/run_reference.py: torch.save(nn.Sequential(Conv2d(1, 2, 3), ReLU, Flatten, Linear(2, 2)))
+		const t = loadCheckpoint(read('reader-whole-model.pth'), 'reader-whole-model.pth');
+		expect([...t].map(([k, v]) => [k, v.shape])).toEqual([
+			['0.weight', [2, 1, 3, 3]],
+			['0.bias', [2]],
+			['3.weight', [2, 2]],
+			['3.bias', [2]]
+		]);
 	});
 });
 

@@ -78,7 +78,8 @@ export function specDifferences(a: ArchSpec, b: ArchSpec): SpecDifference[] {
 			for (const k of Object.keys(x)) walk((x as never)[k], (y as never)[k], path ? `${path}.${k}` : k);
 			return;
 		}
-		if (x !== y) out.push({ path, a: String(x), b: String(y) });
+		const text = (v: unknown) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
+		if (x !== y) out.push({ path, a: text(x), b: text(y) });
 	};
 	const ca: Partial<ArchSpec> = canonicalSpec(a);
 	const cb: Partial<ArchSpec> = canonicalSpec(b);

@@ -20,7 +20,7 @@ import {
 	type Totals,
 	type VectorShape
 } from './metrics';
-import { SpecError, bottleneckInnerWidth, type ArchSpec } from './spec';
+import { SpecError, bottleneckInnerWidth, convBiasFor, type ArchSpec } from './spec';
 import { specFieldErrors } from './validate';
 
 export type { MapShape, Metrics, Shape, Totals, VectorShape } from './metrics';
@@ -367,7 +367,9 @@ export function buildGraph(spec: ArchSpec): BlockGraph {
 
 	let errorPath = 'input';
 	const b = new Builder(() => errorPath);
-	const bias = spec.convBias;
+	const stemBias = convBiasFor(spec, 'stem');
+	const bias = convBiasFor(spec, 'block');
+	const shortcutBias = convBiasFor(spec, 'shortcut');
 	const x0 = b.input([spec.input.channels, spec.input.height, spec.input.width]);
 
 	// Stem
@@ -375,7 +377,7 @@ export function buildGraph(spec: ArchSpec): BlockGraph {
 	const stemPlace: Place = { section: 'stem', stage: null, block: null, path: 'main' };
 	const stemStart = b.nodes.length;
 	const imagenet = spec.stem.kind === 'imagenet';
-	let x = b.conv('conv1', x0, spec.stem.width, imagenet ? 7 : 3, imagenet ? 2 : 1, 1, bias, stemPlace);
+	let x = b.conv('conv1', x0, spec.stem.width, imagenet ? 7 : 3, imagenet ? 2 : 1, 1, stemBias, stemPlace);
 	x = b.bn('bn1', x, stemPlace);
 	x = b.relu('relu', x, stemPlace);
 	if (imagenet) x = b.maxpool('maxpool', x, 3, 2, 1, stemPlace);
@@ -423,7 +425,7 @@ export function buildGraph(spec: ArchSpec): BlockGraph {
 				let s: MapNode = blockIn;
 				if (spec.shortcut === 'C' || (spec.shortcut === 'B' && changes)) {
 					shortcut = 'projection';
-					s = b.conv(`${id}.downsample.0`, blockIn, outC, 1, stride, 1, bias, side);
+					s = b.conv(`${id}.downsample.0`, blockIn, outC, 1, stride, 1, shortcutBias, side);
 					s = b.bn(`${id}.downsample.1`, s, side);
 				} else if (spec.shortcut === 'A' && changes) {
 					shortcut = 'zeropad';

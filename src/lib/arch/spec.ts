@@ -9,6 +9,10 @@ export type BlockKind = 'basic' | 'bottleneck';
 export type ShortcutOption = 'A' | 'B' | 'C';
 export type StrideOn = '3x3' | '1x1';
 export type HeadPool = 'avg' | 'flatten';
+/** Where a convolution sits, for the per-role `convBias`. */
+export type ConvRole = 'stem' | 'block' | 'shortcut';
+/** `true`/`false` for every conv, or per role (a checkpoint may have biases on the shortcut convs only). */
+export type ConvBias = boolean | Record<ConvRole, boolean>;
 
 export interface StageSpec {
 	blocks: number;
@@ -28,7 +32,7 @@ export interface ArchSpec {
 	shortcut: ShortcutOption;
 	strideOn: StrideOn;
 	residual: boolean;
-	convBias: boolean;
+	convBias: ConvBias;
 	head: { pool: HeadPool; classes: number };
 }
 
@@ -37,6 +41,19 @@ export const BLOCK_KINDS: readonly BlockKind[] = ['basic', 'bottleneck'];
 export const SHORTCUT_OPTIONS: readonly ShortcutOption[] = ['A', 'B', 'C'];
 export const STRIDE_ON: readonly StrideOn[] = ['3x3', '1x1'];
 export const HEAD_POOLS: readonly HeadPool[] = ['avg', 'flatten'];
+export const CONV_ROLES: readonly ConvRole[] = ['stem', 'block', 'shortcut'];
+
+/** Whether the convolutions of `role` have a bias. */
+export function convBiasFor(spec: Pick<ArchSpec, 'convBias'>, role: ConvRole): boolean {
+	return typeof spec.convBias === 'boolean' ? spec.convBias : spec.convBias[role];
+}
+
+/** `convBias` in its shortest form: a boolean when every role agrees, else the per-role object. */
+export function simplifyConvBias(bias: ConvBias): ConvBias {
+	if (typeof bias === 'boolean') return bias;
+	const [stem, block, shortcut] = CONV_ROLES.map((r) => bias[r]);
+	return stem === block && block === shortcut ? stem : { stem, block, shortcut };
+}
 
 /** A problem with a spec, placed by its JSON path (e.g. `stages[2].blocks`). */
 export class SpecError extends Error {
@@ -66,6 +83,7 @@ export function cloneSpec(spec: ArchSpec): ArchSpec {
 		input: { ...spec.input },
 		stem: { ...spec.stem },
 		stages: spec.stages.map((s) => ({ ...s })),
+		convBias: typeof spec.convBias === 'boolean' ? spec.convBias : { ...spec.convBias },
 		head: { ...spec.head }
 	};
 }
@@ -89,7 +107,14 @@ export function canonicalSpec(spec: ArchSpec): ArchSpec {
 		shortcut: spec.shortcut,
 		strideOn: spec.strideOn,
 		residual: spec.residual,
-		convBias: spec.convBias,
+		convBias:
+			typeof spec.convBias === 'boolean'
+				? spec.convBias
+				: {
+						stem: spec.convBias.stem,
+						block: spec.convBias.block,
+						shortcut: spec.convBias.shortcut
+					},
 		head: { pool: spec.head.pool, classes: spec.head.classes }
 	};
 }

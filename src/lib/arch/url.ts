@@ -7,7 +7,8 @@
  *   ?preset=resnet56&shortcut=B&input=3x64x64&classes=100
  *
  * Keys: name, input (CxHxW), stem (kind.width), block, expansion, groups, wpg (width per group),
- * stages (blocks.width.stride joined by _), shortcut, strideOn, residual (0/1), bias (0/1),
+ * stages (blocks.width.stride joined by _), shortcut, strideOn, residual (0/1), bias (0/1 for every
+ * conv, or three bits for stem, block and shortcut convs: 001 = biases on the shortcut convs only),
  * pool, classes. Unknown keys are ignored (room for other views' parameters).
  * Decoding never throws: a bad key comes back as SpecErrors placed by the field it spoils, and
  * the link's other keys are still used.
@@ -15,19 +16,23 @@
 import { presetSpec, PRESET_NAMES } from './presets';
 import {
 	BLOCK_KINDS,
+	CONV_ROLES,
 	HEAD_POOLS,
 	SHORTCUT_OPTIONS,
 	STEM_KINDS,
 	STRIDE_ON,
 	SpecError,
 	canonicalSpec,
-	type ArchSpec
+	type ArchSpec,
+	type ConvBias
 } from './spec';
 import { tryBuildGraph } from './graph';
 
 const DEFAULT_PRESET = 'resnet50';
 
 const bit = (b: boolean) => (b ? '1' : '0');
+const biasText = (b: ConvBias) =>
+	typeof b === 'boolean' ? bit(b) : CONV_ROLES.map((r) => bit(b[r])).join('');
 const stagesText = (s: ArchSpec['stages']) =>
 	s.map((st) => `${st.blocks}.${st.width}.${st.stride}`).join('_');
 
@@ -51,7 +56,7 @@ export function encodeSpecUrl(spec: ArchSpec, base: string = DEFAULT_PRESET): st
 	put('shortcut', spec.shortcut, ref.shortcut);
 	put('strideOn', spec.strideOn, ref.strideOn);
 	put('residual', bit(spec.residual), bit(ref.residual));
-	put('bias', bit(spec.convBias), bit(ref.convBias));
+	put('bias', biasText(spec.convBias), biasText(ref.convBias));
 	put('pool', spec.head.pool, ref.head.pool);
 	put('classes', String(spec.head.classes), String(ref.head.classes));
 	return new URLSearchParams(q).toString();
@@ -212,7 +217,13 @@ function readKeys(params: URLSearchParams): KeyEdit[] {
 	choice('shortcut', 'shortcut', SHORTCUT_OPTIONS, (s, v) => (s.shortcut = v));
 	choice('strideOn', 'strideOn', STRIDE_ON, (s, v) => (s.strideOn = v));
 	flag('residual', 'residual', (s, v) => (s.residual = v));
-	flag('bias', 'convBias', (s, v) => (s.convBias = v));
+	key('bias', ['convBias'], (v, err) => {
+		if (/^[01]$/.test(v)) return (s) => (s.convBias = v === '1');
+		if (!/^[01]{3}$/.test(v))
+			err('convBias', `bias must be 0, 1 or three bits for stem, block and shortcut (e.g. 001), got "${v}"`);
+		const [stem, block, shortcut] = [...v].map((c) => c === '1');
+		return (s) => (s.convBias = { stem, block, shortcut });
+	});
 	choice('pool', 'head.pool', HEAD_POOLS, (s, v) => (s.head.pool = v));
 	key('classes', ['head.classes'], (v, err) => {
 		const n = num(v, 'head.classes', 'classes', err);

@@ -1,6 +1,7 @@
 import { blockId, stageId } from './ids';
 import {
 	BLOCK_KINDS,
+	CONV_ROLES,
 	HEAD_POOLS,
 	SHORTCUT_OPTIONS,
 	STEM_KINDS,
@@ -111,7 +112,15 @@ export function specFieldErrors(x: unknown): SpecError[] {
 	const shortcut = oneOf(x, 'shortcut', 'shortcut', SHORTCUT_OPTIONS);
 	oneOf(x, 'strideOn', 'strideOn', STRIDE_ON);
 	bool(x, 'residual', 'residual');
-	bool(x, 'convBias', 'convBias');
+	if (isObject(x.convBias)) {
+		const bias = x.convBias;
+		for (const role of CONV_ROLES) bool(bias, role, `convBias.${role}`);
+		for (const k of Object.keys(bias))
+			if (!(CONV_ROLES as readonly string[]).includes(k))
+				err(`convBias.${k}`, `unknown role; convBias takes ${CONV_ROLES.join(', ')}`);
+	} else if (x.convBias === undefined) err('convBias', 'is required');
+	else if (typeof x.convBias !== 'boolean')
+		err('convBias', `must be true, false or { stem, block, shortcut }, got ${show(x.convBias)}`);
 	const head = object('head');
 	if (head) {
 		oneOf(head, 'pool', 'head.pool', HEAD_POOLS);

@@ -100,7 +100,24 @@ export type ExplainReply =
 			ms: number;
 	  };
 
-export type WeightsOffer = { ok: true } | { ok: false; problems: WeightProblem[] };
+/** `matched`: how many tensors were matched by order and shape (names other than the graph's). */
+export type WeightsOffer = { ok: true; matched?: number } | { ok: false; problems: WeightProblem[] };
+
+/** The network a checkpoint holds, read from its tensors (DESIGN §3.4's `spec`, `assumed`, `mapping`). */
+export interface CheckpointNetwork {
+	spec: ArchSpec;
+	assumed: { path: string; value: unknown; reason: string }[];
+	/** [sourceKey, nodeKey, shape], in the file's order; null when the names are torchvision's. */
+	mapping: [string, string, number[]][] | null;
+	/** Tensors the network does not use. */
+	extras: string[];
+	/** The dict of a training checkpoint that held the network (null: the file itself), the prefix stripped. */
+	dict: string | null;
+	prefix: string;
+}
+
+export type CheckpointOpened =
+	{ ok: true; network: CheckpointNetwork } | { ok: false; problems: WeightProblem[] };
 
 export interface RuntimeApi {
 	/** Where progress and a lost GPU device are reported (callbacks wrapped with `Comlink.proxy`). */
@@ -114,8 +131,16 @@ export interface RuntimeApi {
 	setNetwork(spec: ArchSpec, fallbackSeed: number): Promise<WeightProblem[]>;
 	/** Seeded He-normal weights, made in the worker for each network (nothing travels). */
 	useSeed(seed: number): Promise<void>;
-	/** A checkpoint's bytes (transferred): applied only when every tensor fits the network. */
+	/**
+	 * A checkpoint's bytes (transferred): applied only when every tensor fits the network, by name
+	 * or, for other names, by order and shape.
+	 */
 	offerWeights(bytes: Uint8Array, name: string): Promise<WeightsOffer>;
+	/**
+	 * A checkpoint's bytes (transferred) as its own network: the architecture is read from the
+	 * tensors, which become the weights held for it. The page then sets that spec (`setNetwork`).
+	 */
+	openCheckpoint(bytes: Uint8Array, name: string): Promise<CheckpointOpened>;
 	/** Requests of an earlier generation than `gen` are skipped at their next step. */
 	supersede(gen: number): void;
 	run(request: RunRequest): Promise<RunReply>;

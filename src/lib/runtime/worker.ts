@@ -7,9 +7,19 @@
  */
 import * as Comlink from 'comlink';
 import { buildGraph, type ArchSpec, type BlockGraph } from '../arch/index';
-import { WeightsError, checkWeights, initWeights, loadCheckpoint, type TensorMap } from '../weights/index';
+import {
+	WeightsError,
+	checkWeights,
+	inferArchitecture,
+	initWeights,
+	loadCheckpoint,
+	matchToGraph,
+	readCheckpoint,
+	type TensorMap
+} from '../weights/index';
 import { startBackend } from './backend';
 import type {
+	CheckpointOpened,
 	ExplainReply,
 	ExplainRequest,
 	Progress,
@@ -167,10 +177,41 @@ const api: RuntimeApi = {
 				throw e;
 			}
 			const errors = checkWeights(graph, tensors);
-			if (errors.length > 0) return { ok: false, problems: errors.map(problem) };
-			held = { kind: 'checkpoint', id: `checkpoint-${++offers}`, tensors };
+			// Other names, the same network: matched by order and shape.
+			const matched = errors.length > 0 ? matchToGraph(graph, tensors) : null;
+			if (errors.length > 0 && !matched) return { ok: false, problems: errors.map(problem) };
+			held = { kind: 'checkpoint', id: `checkpoint-${++offers}`, tensors: matched?.tensors ?? tensors };
 			seeded = null;
-			return { ok: true };
+			return matched ? { ok: true, matched: matched.mapping.length } : { ok: true };
+		}),
+
+	openCheckpoint: (bytes, name) =>
+		serial(async (): Promise<CheckpointOpened> => {
+			let read;
+			try {
+				const { tensors, source, prefix, sortedNames } = readCheckpoint(bytes, name);
+				const base = name.replace(/\.(safetensors|pth|pt|bin|ckpt|tar)$/i, '') || 'checkpoint';
+				read = { ...inferArchitecture(tensors, { name: base, sortedNames }), dict: source, prefix };
+			} catch (e) {
+				if (e instanceof WeightsError) return { ok: false, problems: [problem(e)] };
+				throw e;
+			}
+			graph = buildGraph(read.spec);
+			session?.dispose();
+			seeded = null;
+			held = { kind: 'checkpoint', id: `checkpoint-${++offers}`, tensors: read.tensors };
+			const shapes = read.tensors;
+			return {
+				ok: true,
+				network: {
+					spec: read.spec,
+					assumed: read.assumed,
+					mapping: read.mapping && read.mapping.map(([s, t]) => [s, t, shapes.get(t)!.shape]),
+					extras: read.extras,
+					dict: read.dict,
+					prefix: read.prefix
+				}
+			};
 		}),
 
 	supersede(gen) {

@@ -244,7 +244,14 @@ export class RunState {
 		if (!/\.(safetensors|pth|pt|ckpt|bin)$/i.test(file.name)) return this.setImage(file, file.name);
 		if (/\.safetensors$/i.test(file.name) && (await safetensorsKeys(file)).join() === 'input')
 			return this.setImage(file, file.name);
-		return this.weights.loadFile(file);
+		return this.openCheckpoint(file);
+	}
+
+	/** A checkpoint (file or URL) as its own network: the explorer switches to the architecture read from it. */
+	async openCheckpoint(source: File | string): Promise<boolean> {
+		const network = await this.weights.openAsNetwork(source);
+		if (network) this.#explorer.setSpec(network.spec);
+		return network !== null;
 	}
 
 	/** A new image (file, paste, drop): shown and run at once. */

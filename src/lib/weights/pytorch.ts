@@ -5,15 +5,19 @@
  *
  * The unpickler implements the opcodes `torch.save` emits (protocol 2, plus the protocol 4/5
  * framing ones) and builds only plain data: dicts (Map), lists, tuples, numbers, strings and
- * tensors. Any other class or function in the pickle is refused: nothing in the file runs.
+ * tensors. A whole pickled model (`torch.save(model)`) is read too: each object the pickle
+ * creates (NEWOBJ of a class — `torch.nn.Conv2d`, the user's own `ResNet`) becomes an inert
+ * `ModuleStub` that only keeps the state the pickle gives it (its `_parameters`, `_buffers`,
+ * `_modules`); no class is ever looked up or called. Any function the pickle would call (REDUCE)
+ * other than the few that rebuild tensors and containers is refused: nothing in the file runs.
  */
 import {
 	WeightsError,
 	decodeRaw,
 	fileError,
 	formatShape,
-	normaliseKeys,
 	numel,
+	stripPrefixes,
 	type RawDtype,
 	type Tensor,
 	type TensorMap
@@ -159,6 +163,12 @@ class TensorRef {
 	) {}
 }
 
+/** An object of any class, created by the pickle: never called, only its pickled state kept. */
+class ModuleStub {
+	state: Value = null;
+	constructor(readonly cls: string) {}
+}
+
 const MARK = Symbol('mark');
 
 const STORAGE_DTYPES: Record<string, RawDtype> = {
@@ -219,7 +229,7 @@ function unpickle(data: Uint8Array, file: string): Value {
 	const refuse = (fn: Global) =>
 		wholeModel
 			? fileError(
-					`a whole pickled model (torch.save(model)), not a state_dict: reading it would mean running the code of ${fn.full}, which this app never does. Save the weights alone with torch.save(model.state_dict(), "weights.pth") and open that file`,
+					`a whole pickled model (torch.save(model)) that calls ${fn.full}: reading it would mean running that code, which this app never does. Save the weights alone with torch.save(model.state_dict(), "weights.pth") and open that file`,
 					'a state_dict',
 					'a pickled model'
 				)
@@ -449,15 +459,24 @@ function unpickle(data: Uint8Array, file: string): Value {
 				break;
 			}
 			case 0x81: {
-				// NEWOBJ
+				// NEWOBJ cls.__new__(cls, *args): an OrderedDict, or an inert stub of any other class
 				const args = pop();
 				const cls = pop();
-				stack.push(reduce(cls, args as Value[], bad, refuse));
+				if (!(cls instanceof Global)) throw bad('NEWOBJ of something that is not a class');
+				stack.push(
+					cls.full === 'collections.OrderedDict'
+						? reduce(cls, args as Value[], bad, refuse)
+						: new ModuleStub(cls.full)
+				);
 				break;
 			}
-			case 0x62: // BUILD: set state; only plain containers reach here, their state is ignored.
-				pop();
+			case 0x62: {
+				// BUILD: a stub keeps its state (a module's __dict__); a container's state is ignored.
+				const state = pop();
+				const target = stack[stack.length - 1];
+				if (target instanceof ModuleStub) target.state = state;
 				break;
+			}
 			default:
 				throw bad(`unsupported pickle opcode 0x${op.toString(16).padStart(2, '0')} at byte ${p - 1}`);
 		}
@@ -488,7 +507,9 @@ function reduce(
 			return args[0];
 		case 'builtins.set':
 		case 'builtins.frozenset':
-			return [];
+		case '__builtin__.set':
+		case '__builtin__.frozenset':
+			return Array.isArray(args[0]) ? [...args[0]] : [];
 	}
 	if (fn.module === 'torch' && TORCH_DTYPES[fn.name]) return fn;
 	throw refuse(fn);
@@ -541,12 +562,100 @@ function materialise(name: string, t: TensorRef, storage: Uint8Array): Tensor {
 const isTensorDict = (v: Value): v is Map<Value, Value> =>
 	v instanceof Map && v.size > 0 && [...v.values()].some((x) => x instanceof TensorRef);
 
-/** Parses a `torch.save`d state_dict (or `{state_dict: …}` / `{model: …}` checkpoint). */
+/**
+ * A pickled module as its state_dict, as `nn.Module.state_dict()` orders it: the module's
+ * parameters, then its persistent buffers, then each child's, depth first. A dict at the top level
+ * (`{"model": model, "epoch": …}`) has its modules turned into state_dicts too.
+ */
+function modulesAsStateDicts(obj: Value): Value {
+	const asDict = (m: ModuleStub): Map<Value, Value> => {
+		const out = new Map<Value, Value>();
+		const walk = (mod: ModuleStub, prefix: string, seen: Set<ModuleStub>) => {
+			if (seen.has(mod)) return;
+			seen.add(mod);
+			const state = mod.state instanceof Map ? mod.state : new Map();
+			const entries = (k: string) => {
+				const v = state.get(k);
+				return v instanceof Map ? [...v] : [];
+			};
+			const nonPersistent = state.get('_non_persistent_buffers_set');
+			const skip = new Set(Array.isArray(nonPersistent) ? nonPersistent.map(String) : []);
+			for (const [k, v] of entries('_parameters')) if (v instanceof TensorRef) out.set(prefix + String(k), v);
+			for (const [k, v] of entries('_buffers'))
+				if (v instanceof TensorRef && !skip.has(String(k))) out.set(prefix + String(k), v);
+			for (const [k, v] of entries('_modules'))
+				if (v instanceof ModuleStub) walk(v, `${prefix}${String(k)}.`, seen);
+		};
+		walk(m, '', new Set());
+		return out;
+	};
+	if (obj instanceof ModuleStub) return asDict(obj);
+	if (obj instanceof Map) {
+		const out = new Map<Value, Value>();
+		for (const [k, v] of obj) out.set(k, v instanceof ModuleStub ? asDict(v) : v);
+		return out;
+	}
+	return obj;
+}
+
+/** Wrapper keys training scripts write, the network's own weights first, EMA copies after. */
+const WRAPPERS = ['state_dict', 'model_state_dict', 'model', 'net', 'network', 'state_dict_ema', 'model_ema'];
+
+/** What a .pth file held: its state_dict, where it was found, and what else was there. */
+export interface PthContents {
+	tensors: TensorMap;
+	/** The top-level key whose dict was used (`state_dict`, `model_ema`, …); null for the file itself. */
+	source: string | null;
+	/** The prefix stripped from every key (`module.`, `model.`, `_orig_mod.`), or ''. */
+	prefix: string;
+	/** Other dicts of tensors in the file that were not used (`state_dict_ema`, …). */
+	others: string[];
+	/** True for a format that keeps no order (safetensors): the tensors are in their names' natural order. */
+	sortedNames?: boolean;
+}
+
+/**
+ * The dict that holds the network: of the file itself and each dict of tensors at its top level,
+ * the one with the most 4-D (convolution) tensors, then the most tensors; on a tie the wrapper
+ * named first in WRAPPERS (the network's own weights before an EMA copy).
+ */
+function chooseStateDict(
+	obj: Value
+): { dict: Map<Value, Value>; source: string | null; others: string[] } | null {
+	const candidates: { dict: Map<Value, Value>; source: string | null }[] = [];
+	if (isTensorDict(obj)) candidates.push({ dict: obj, source: null });
+	if (obj instanceof Map)
+		for (const [k, v] of obj) if (isTensorDict(v)) candidates.push({ dict: v, source: String(k) });
+	if (candidates.length === 0) return null;
+	const score = (d: Map<Value, Value>) => {
+		const t = [...d.values()].filter((x): x is TensorRef => x instanceof TensorRef);
+		return [t.filter((x) => x.shape.length === 4).length, t.length];
+	};
+	const rank = (s: string | null) => {
+		const i = s === null ? -1 : WRAPPERS.indexOf(s);
+		return i < 0 ? WRAPPERS.length : i;
+	};
+	const best = candidates
+		.map((c) => ({ ...c, score: score(c.dict) }))
+		.sort((a, b) => b.score[0] - a.score[0] || b.score[1] - a.score[1] || rank(a.source) - rank(b.source))[0];
+	return {
+		dict: best.dict,
+		source: best.source,
+		others: candidates.filter((c) => c.dict !== best.dict).map((c) => c.source ?? '(top level)')
+	};
+}
+
+/** Parses a `torch.save`d state_dict, or the one inside a training checkpoint's dict. */
 export function parsePth(bytes: Uint8Array): TensorMap {
+	return readPth(bytes).tensors;
+}
+
+/** Like `parsePth`, and says which dict of the file was used and which prefix was stripped. */
+export function readPth(bytes: Uint8Array): PthContents {
 	if (!isZip(bytes))
 		throw fileError(
 			bytes.length >= 2 && bytes[0] === 0x80
-				? 'legacy .pth file (saved with _use_new_zipfile_serialization=False): re-save it with a current torch.save'
+				? "legacy .pth file (saved with _use_new_zipfile_serialization=False, or by PyTorch before 1.6), which this app does not read: re-save it in the current format with python3 -c \"import torch; torch.save(torch.load('old.pth', map_location='cpu'), 'new.pth')\""
 				: 'not a PyTorch .pth file (no zip header)',
 			'a torch.save zip archive',
 			'another format'
@@ -555,20 +664,16 @@ export function parsePth(bytes: Uint8Array): TensorMap {
 	const pkl = [...entries.keys()].find((n) => n === 'data.pkl' || n.endsWith('/data.pkl'));
 	if (!pkl) throw fileError('not a PyTorch checkpoint: the zip has no data.pkl', 'data.pkl', 'none');
 	const root = pkl.slice(0, pkl.length - 'data.pkl'.length);
-	let obj = unpickle(entryData(bytes, entries.get(pkl)!), pkl);
-	for (const wrapper of ['state_dict', 'model', 'model_state_dict', 'net']) {
-		if (isTensorDict(obj)) break;
-		if (obj instanceof Map && isTensorDict(obj.get(wrapper))) obj = obj.get(wrapper);
-	}
-	if (!isTensorDict(obj))
+	const chosen = chooseStateDict(modulesAsStateDicts(unpickle(entryData(bytes, entries.get(pkl)!), pkl)));
+	if (!chosen)
 		throw fileError(
-			'no state_dict in this .pth file (expected a dict of tensors, or one under "state_dict" or "model")',
+			'no state_dict in this .pth file (expected a dict of tensors, or one under "state_dict", "model" or another key)',
 			'a state_dict',
 			'another object'
 		);
 	const out: TensorMap = new Map();
 	const cache = new Map<string, Uint8Array>();
-	for (const [k, v] of obj) {
+	for (const [k, v] of chosen.dict) {
 		if (!(v instanceof TensorRef)) continue;
 		const name = String(k);
 		if (name.endsWith('num_batches_tracked')) continue;
@@ -588,5 +693,6 @@ export function parsePth(bytes: Uint8Array): TensorMap {
 		}
 		out.set(name, materialise(name, v, storage));
 	}
-	return normaliseKeys(out);
+	const { tensors, prefix } = stripPrefixes(out);
+	return { tensors, source: chosen.source, prefix, others: chosen.others };
 }

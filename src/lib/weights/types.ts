@@ -171,14 +171,28 @@ export type RawDtype = keyof typeof DTYPE_BYTES;
 /** Keys we never need: BN's batch counter. */
 export const isIgnoredKey = (key: string) => key.endsWith('num_batches_tracked');
 
+/** Prefixes training code adds to every key: DataParallel, Lightning, torch.compile. */
+export const WRAPPER_PREFIXES = ['module.', 'model.', '_orig_mod.'] as const;
+
 /**
- * Normalises a loaded state_dict: drops ignored keys and strips a `module.` prefix that
- * DataParallel adds (only when every key has it).
+ * Normalises a loaded state_dict: drops ignored keys and strips the prefixes DataParallel
+ * (`module.`), Lightning (`model.`) and torch.compile (`_orig_mod.`) add — each only when every
+ * key has it, repeatedly (`module._orig_mod.`). `prefix` is what was stripped ('' for none).
  */
-export function normaliseKeys(tensors: TensorMap): TensorMap {
-	const keys = [...tensors.keys()].filter((k) => !isIgnoredKey(k));
-	const strip = keys.length > 0 && keys.every((k) => k.startsWith('module.'));
+export function stripPrefixes(tensors: TensorMap): { tensors: TensorMap; prefix: string } {
+	let keys = [...tensors.keys()].filter((k) => !isIgnoredKey(k));
+	let prefix = '';
+	for (;;) {
+		const p = WRAPPER_PREFIXES.find((x) => keys.length > 0 && keys.every((k) => k.startsWith(x)));
+		if (!p) break;
+		prefix += p;
+		keys = keys.map((k) => k.slice(p.length));
+	}
 	const out: TensorMap = new Map();
-	for (const k of keys) out.set(strip ? k.slice('module.'.length) : k, tensors.get(k)!);
-	return out;
+	for (const k of keys) out.set(k, tensors.get(prefix + k)!);
+	return { tensors: out, prefix };
+}
+
+export function normaliseKeys(tensors: TensorMap): TensorMap {
+	return stripPrefixes(tensors).tensors;
 }

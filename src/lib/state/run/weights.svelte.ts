@@ -2,12 +2,13 @@
  * The network's weights: seeded He-normal (the default, made in the worker), a checkpoint file,
  * a URL (with download progress), or a bundled model's trained weights with its meta (labels,
  * normalisation). A checkpoint's bytes go to the worker, which parses and checks them against
- * the network; nothing is applied unless every tensor fits.
+ * the network; nothing is applied unless every tensor fits. Or a checkpoint opened as its own
+ * network: the worker reads the architecture from it (`inferred`), and the page switches to it.
  */
 import type { BlockGraph } from '$lib/arch';
 import { bundledModel, defaultMeta, parseMeta, type BundledModel, type ModelMeta } from '$lib/models/bundled';
 import { IMAGENET_LABELS_PATH, parseLabels } from '$lib/models/labels';
-import type { WeightProblem } from '$lib/runtime/protocol';
+import type { CheckpointNetwork, WeightProblem } from '$lib/runtime/protocol';
 import { errorText, type RuntimeClient } from './runtime.svelte';
 
 export type WeightsKind = 'seed' | 'file' | 'url' | 'bundled';
@@ -52,6 +53,11 @@ async function readWithProgress(res: Response, onProgress: (loaded: number, tota
 	return out;
 }
 
+/** A URL's last path parts, as a weights label. */
+function urlName(url: string): string {
+	return decodeURIComponent(url.split('?')[0].split('/').filter(Boolean).slice(-3).join('/')) || url;
+}
+
 export class WeightsSource {
 	seed = $state(0);
 	current = $state.raw<AppliedWeights>({ kind: 'seed', label: 'seed 0' });
@@ -63,6 +69,8 @@ export class WeightsSource {
 	download = $state.raw<Download | null>(null);
 	meta = $state.raw<ModelMeta | null>(null);
 	invert = $state(false);
+	/** The network read from the checkpoint in use (what was inferred, assumed, the mapping); null otherwise. */
+	inferred = $state.raw<CheckpointNetwork | null>(null);
 
 	readonly #runtime: RuntimeClient;
 	readonly #base: string;
@@ -133,6 +141,7 @@ export class WeightsSource {
 		const s = Number.isFinite(seed) ? Math.trunc(seed) : 0;
 		this.seed = s;
 		this.current = { kind: 'seed', label: `seed ${s}` };
+		this.inferred = null;
 		this.errors = [];
 		if (clearNotice) this.notice = '';
 		this.meta = defaultMeta(this.#graph().spec, this.#imagenetClasses);
@@ -160,7 +169,9 @@ export class WeightsSource {
 			this.notice = '';
 			return false;
 		}
-		this.current = { kind, label: name };
+		const matched = offer.matched ? ` (${offer.matched} tensors matched by order and shape)` : '';
+		this.current = { kind, label: `${name}${matched}` };
+		this.inferred = null;
 		this.errors = [];
 		this.notice = '';
 		this.meta = meta ?? defaultMeta(graph.spec, this.#imagenetClasses);
@@ -182,6 +193,40 @@ export class WeightsSource {
 		return this.#offer(bytes, file.name, 'file', null);
 	}
 
+	/**
+	 * A checkpoint opened as its own network: the worker reads the architecture and holds the
+	 * weights. Resolves to the network to switch the explorer to, or null (the problem is shown).
+	 */
+	async openAsNetwork(source: File | string): Promise<CheckpointNetwork | null> {
+		this.notice = '';
+		const url = typeof source === 'string' ? source : null;
+		const name = url ? urlName(url) : (source as File).name;
+		let opened;
+		try {
+			const bytes = url ? await this.#fetchBytes(url) : new Uint8Array(await (source as File).arrayBuffer());
+			const { Comlink } = await import('$lib/runtime/client');
+			opened = await (
+				await this.#runtime.remote()
+			).openCheckpoint(Comlink.transfer(bytes, [bytes.buffer]), name);
+		} catch (e) {
+			this.errors = [];
+			this.notice = url ? `Could not download ${url}: ${errorText(e)}` : `${name}: ${errorText(e)}`;
+			return null;
+		}
+		if (!opened.ok) {
+			this.errors = opened.problems;
+			this.errorSource = name;
+			return null;
+		}
+		this.current = { kind: url ? 'url' : 'file', label: name };
+		this.inferred = opened.network;
+		this.errors = [];
+		this.meta = defaultMeta(opened.network.spec, this.#imagenetClasses);
+		this.invert = false;
+		this.#changed();
+		return opened.network;
+	}
+
 	async #fetchBytes(url: string): Promise<Uint8Array> {
 		this.download = { url, loaded: 0, total: null };
 		try {
@@ -196,7 +241,7 @@ export class WeightsSource {
 	/** A checkpoint from a URL, with progress. */
 	async loadUrl(url: string): Promise<boolean> {
 		this.notice = '';
-		const name = decodeURIComponent(url.split('?')[0].split('/').filter(Boolean).slice(-3).join('/')) || url;
+		const name = urlName(url);
 		let bytes: Uint8Array;
 		try {
 			bytes = await this.#fetchBytes(url);
