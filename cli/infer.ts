@@ -37,7 +37,9 @@ import { Session } from '../src/lib/runtime/session';
 import { ExplainError, type Explanation } from '../src/lib/runtime/explain';
 import type { ExplainMethod } from '../src/lib/runtime/protocol';
 import { labelFor, parseLabels, topK } from '../src/lib/models/labels';
-import { policyFor, policyFromMeta, preprocess, type RgbaImage } from '../src/lib/pixels/preprocess';
+import { policyFor, preprocess, type RgbaImage } from '../src/lib/pixels/preprocess';
+import { preprocessGarment } from '../src/lib/pixels/garment';
+import { metaPolicy, parseMeta, type ModelMeta } from '../src/lib/models/bundled';
 import {
 	WeightsError,
 	WeightsListError,
@@ -73,11 +75,11 @@ function readJson(file: string, what: string): unknown {
 	}
 }
 
-function loadSpec(values: { preset?: string; spec?: string }): { spec: ArchSpec; meta: unknown } {
+function loadSpec(values: { preset?: string; spec?: string }): { spec: ArchSpec; meta: ModelMeta | null } {
 	const sources = [values.preset, values.spec].filter((v) => v !== undefined).length;
 	if (sources !== 1) throw new UsageError('give exactly one of --preset NAME or --spec FILE.json');
 	let spec: ArchSpec;
-	let meta: unknown = null;
+	let meta: ModelMeta | null = null;
 	if (values.preset !== undefined) {
 		const p = presetSpec(values.preset);
 		if (!p) throw new UsageError(`unknown preset "${values.preset}"; presets: ${PRESET_NAMES.join(', ')}`);
@@ -90,11 +92,18 @@ function loadSpec(values: { preset?: string; spec?: string }): { spec: ArchSpec;
 				`${values.spec}: ${errors.map((e) => `${e.path || 'spec'}: ${e.message}`).join('; ')}`
 			);
 		spec = raw as ArchSpec;
-		const metaFile = join(dirname(values.spec!), 'meta.json');
-		if (existsSync(metaFile)) meta = readJson(metaFile, 'model metadata');
 	}
 	const errors = validateSpec(spec);
 	if (errors.length) throw new UsageError(errors.map((e) => `${e.path || 'spec'}: ${e.message}`).join('; '));
+	if (values.spec !== undefined) {
+		// A bundled model's meta.json, read as the page reads it (src/lib/models/bundled.ts).
+		const metaFile = join(dirname(values.spec), 'meta.json');
+		if (existsSync(metaFile)) {
+			const parsed = parseMeta(readJson(metaFile, 'model metadata'), spec, metaFile);
+			if (!parsed.ok) throw new UsageError(parsed.message);
+			meta = parsed.meta;
+		}
+	}
 	return { spec, meta };
 }
 
@@ -196,9 +205,8 @@ function inputTensorSize(file: string): { channels: number; height: number; widt
 	return { channels, height, width };
 }
 
-function classNames(spec: ArchSpec, meta: unknown): string[] | null {
-	const fromMeta = parseLabels((meta as { classes?: unknown } | null)?.classes);
-	if (fromMeta && fromMeta.length === spec.head.classes) return fromMeta;
+function classNames(spec: ArchSpec, meta: ModelMeta | null): string[] | null {
+	if (meta?.classes) return meta.classes;
 	if (spec.head.classes === 1000)
 		return parseLabels(JSON.parse(readFileSync(join(ROOT, 'static/labels/imagenet.json'), 'utf8')));
 	return null;
@@ -301,8 +309,9 @@ runCli(async () => {
 	let inputNote: string;
 	if (v.image !== undefined) {
 		const img = decodeImage(v.image);
-		const policy = meta ? policyFromMeta(spec.input, meta) : policyFor(spec.input);
-		input = { data: preprocess(img, policy).data, n: 1 };
+		const policy = meta ? metaPolicy(spec, meta) : policyFor(spec.input);
+		const x = meta?.convert === 'garment' ? preprocessGarment(img, policy) : preprocess(img, policy);
+		input = { data: x.data, n: 1 };
 		inputNote = `${v.image} (${img.width}×${img.height} → ${c}×${h}×${w})`;
 	} else {
 		input = readInputTensor(v['input-tensor']!, graph);

@@ -10,7 +10,6 @@ import {
 	IMAGENET_MEAN,
 	IMAGENET_STD,
 	policyFor,
-	policyFromMeta,
 	preprocess,
 	resizedSize
 } from '../../src/lib/pixels/preprocess';
@@ -81,19 +80,5 @@ describe('policies', () => {
 			const l = data[i * 4] * 0.299 + data[i * 4 + 1] * 0.587 + data[i * 4 + 2] * 0.114;
 			expect(out.data[i]).toBeCloseTo((l / 255 - 0.5) / 0.5, 5);
 		}
-	});
-
-	it("takes a bundled model's mean, std and conversion from meta.json", () => {
-		const p = policyFromMeta(
-			{ channels: 1, height: 28, width: 28 },
-			{ mean: [0.286], std: [0.353], preprocess: { resize: 'stretch', invert: true } }
-		);
-		expect(p).toMatchObject({ mean: [0.286], std: [0.353], resize: 'stretch', invert: true, channels: 1 });
-		// A white 4×2 image, stretched and inverted: all black → (0 − mean) / std.
-		const out = preprocess({ width: 4, height: 2, data: new Uint8Array(32).fill(255) }, p);
-		expect(out.data.length).toBe(28 * 28);
-		for (const v of out.data) expect(v).toBeCloseTo(-0.286 / 0.353, 6);
-		// Wrong-length mean is ignored, not applied to the wrong channels.
-		expect(policyFromMeta({ channels: 3, height: 8, width: 8 }, { mean: [0.1] }).mean).toEqual(IMAGENET_MEAN);
 	});
 });

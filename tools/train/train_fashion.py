@@ -72,10 +72,11 @@ SPEC = {
     "head": {"pool": "avg", "classes": 10},
 }
 
-# How the app turns a picture into this model's input (src/lib/runtime/bundled.ts reads resize and
-# invert; "convert": "garment" selects src/lib/runtime/garment.ts for photos and drawings: trim,
-# keep the aspect, grayscale, invert light backgrounds — as Fashion-MNIST was made).
-APP_INPUT = {"resize": "stretch", "invert": False, "convert": "garment"}
+# How the app turns a picture into this model's input: meta.json's "preprocess" (README "meta.json",
+# read by src/lib/models/bundled.ts parseMeta for the page and the CLI alike). "convert": "garment"
+# selects src/lib/pixels/garment.ts for photos and drawings: trim, keep the aspect, grayscale,
+# invert light backgrounds — as Fashion-MNIST was made.
+APP_INPUT = {"preprocess": {"resize": "stretch", "invert": False, "convert": "garment"}}
 
 
 # ---------------------------------------------------------------- data

@@ -3,7 +3,7 @@
  * classify a photo: class names and the input normalisation. Pure TS, no DOM, no tfjs.
  */
 import type { ArchSpec } from '../arch/spec';
-import type { PreprocessPolicy } from '../pixels/preprocess';
+import { policyFor, type PreprocessPolicy } from '../pixels/preprocess';
 
 /** How to turn a photo into this network's input, and what its outputs are called. */
 export interface ModelMeta {
@@ -55,17 +55,30 @@ export function defaultMeta(spec: ArchSpec, imagenetClasses: string[] | null): M
 }
 
 /**
- * Reads a bundled model's meta.json against its spec. Returns the meta, or a message saying
- * which field is wrong (never throws).
+ * Reads a bundled model's meta.json against its spec — the one reader of that file, used by the
+ * page and by `npm run infer -- --spec` alike. The schema (README "meta.json"):
+ *
+ *     { "classes": [names, one per output]?, "mean": [one per input channel],
+ *       "std": [one per input channel, > 0], "testAccuracy": 0–1?, "input": "free text"?,
+ *       "preprocess": { "resize": "stretch" | "shorter", "invert": boolean,
+ *                       "convert": "garment" }? }
+ *
+ * Other fields (name, description, training, …) are for people and ignored. Returns the meta, or a
+ * message saying which field is wrong (never throws).
  */
 export function parseMeta(
 	json: unknown,
 	spec: ArchSpec,
 	source: string
 ): { ok: true; meta: ModelMeta } | { ok: false; message: string } {
-	const bad = (field: string, why: string) => ({ ok: false as const, message: `${source}: ${field} ${why}` });
-	if (!json || typeof json !== 'object') return bad('', 'is not a JSON object');
-	const m = json as Record<string, unknown>;
+	const bad = (field: string, why: string) => ({
+		ok: false as const,
+		message: `${source}: ${field ? `${field} ` : ''}${why}`
+	});
+	const isObject = (v: unknown): v is Record<string, unknown> =>
+		typeof v === 'object' && v !== null && !Array.isArray(v);
+	if (!isObject(json)) return bad('', 'is not a JSON object');
+	const m = json;
 	const c = spec.input.channels;
 	const numbers = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'number' && isFinite(x));
 	if (!numbers(m.mean) || (m.mean as number[]).length !== c)
@@ -80,11 +93,24 @@ export function parseMeta(
 			return bad('classes', `has ${m.classes.length} names but the network has ${spec.head.classes} outputs`);
 		classes = m.classes as string[];
 	}
-	if (m.invert !== undefined && typeof m.invert !== 'boolean') return bad('invert', 'must be true or false');
-	if (m.resize !== undefined && m.resize !== 'stretch' && m.resize !== 'shorter')
-		return bad('resize', 'must be "stretch" or "shorter"');
-	if (m.convert !== undefined && m.convert !== 'garment') return bad('convert', 'must be "garment"');
+	// Conversion settings live under "preprocess"; at the top level they would be silently ignored.
+	for (const k of ['resize', 'invert', 'convert'])
+		if (m[k] !== undefined) return bad(k, `belongs under "preprocess" ({ "preprocess": { "${k}": … } })`);
+	const p = m.preprocess === undefined ? {} : m.preprocess;
+	if (!isObject(p)) return bad('preprocess', 'must be an object ({ resize, invert, convert })');
+	for (const k of Object.keys(p))
+		if (!['resize', 'invert', 'convert'].includes(k))
+			return bad(`preprocess.${k}`, 'is not a setting (resize, invert, convert)');
+	if (p.invert !== undefined && typeof p.invert !== 'boolean')
+		return bad('preprocess.invert', 'must be true or false');
+	if (p.resize !== undefined && p.resize !== 'stretch' && p.resize !== 'shorter')
+		return bad('preprocess.resize', 'must be "stretch" or "shorter"');
+	if (p.convert !== undefined && p.convert !== 'garment')
+		return bad('preprocess.convert', 'must be "garment"');
 	const acc = m.testAccuracy;
+	if (acc !== undefined && !(typeof acc === 'number' && acc >= 0 && acc <= 1))
+		return bad('testAccuracy', 'must be a fraction between 0 and 1');
+	if (m.input !== undefined && typeof m.input !== 'string') return bad('input', 'must be text');
 	return {
 		ok: true,
 		meta: {
@@ -92,15 +118,20 @@ export function parseMeta(
 			preprocess: {
 				mean: m.mean as number[],
 				std: m.std as number[],
-				...(m.invert !== undefined ? { invert: m.invert as boolean } : {}),
-				...(m.resize !== undefined ? { resize: m.resize as 'stretch' | 'shorter' } : {})
+				...(p.invert !== undefined ? { invert: p.invert as boolean } : {}),
+				...(p.resize !== undefined ? { resize: p.resize as 'stretch' | 'shorter' } : {})
 			},
 			source,
-			testAccuracy: typeof acc === 'number' && acc >= 0 && acc <= 1 ? acc : undefined,
-			inputNote: typeof m.input === 'string' ? m.input : undefined,
-			...(m.convert === 'garment' ? { convert: 'garment' as const } : {})
+			testAccuracy: acc as number | undefined,
+			inputNote: m.input as string | undefined,
+			...(p.convert === 'garment' ? { convert: 'garment' as const } : {})
 		}
 	};
+}
+
+/** How a photo becomes this network's input: `policyFor` with the meta's changes (page and CLI). */
+export function metaPolicy(spec: ArchSpec, meta: ModelMeta): PreprocessPolicy {
+	return policyFor(spec.input, meta.preprocess);
 }
 
 /** torchvision's own ImageNet weights (timm's safetensors copies), fetched only on request. */

@@ -229,30 +229,3 @@ export function preprocess(image: RgbaImage, policy: PreprocessPolicy): Preproce
 	}
 	return { data, height: ch, width: cw, channels: C, display: { width: cw, height: ch, data: display } };
 }
-
-/**
- * The policy of a bundled model from its meta.json (DESIGN §3.6): its mean and std, and its
- * optional `preprocess: { resize: 'shorter' | 'stretch', invert: boolean }` conversion.
- */
-export function policyFromMeta(
-	input: { channels: number; height: number; width: number },
-	meta: unknown
-): PreprocessPolicy {
-	const m = (typeof meta === 'object' && meta !== null ? meta : {}) as Record<string, unknown>;
-	const nums = (v: unknown) =>
-		Array.isArray(v) && v.length === input.channels && v.every((x) => typeof x === 'number')
-			? (v as number[])
-			: undefined;
-	const overrides: Partial<PreprocessPolicy> = {};
-	const mean = nums(m.mean);
-	const std = nums(m.std);
-	if (mean) overrides.mean = mean;
-	if (std && std.every((s) => s > 0)) overrides.std = std;
-	const p = (typeof m.preprocess === 'object' && m.preprocess !== null ? m.preprocess : {}) as Record<
-		string,
-		unknown
-	>;
-	if (p.resize === 'shorter' || p.resize === 'stretch') overrides.resize = p.resize;
-	if (typeof p.invert === 'boolean') overrides.invert = p.invert;
-	return policyFor(input, overrides);
-}

@@ -5,9 +5,9 @@
  */
 import type { BlockGraph } from '$lib/arch';
 import type { ModelMeta } from '$lib/models/bundled';
-import { defaultMeta } from '$lib/models/bundled';
+import { defaultMeta, metaPolicy } from '$lib/models/bundled';
 import { preprocessGarment } from '$lib/pixels/garment';
-import { policyFor, preprocess, type Preprocessed, type RgbaImage } from '$lib/pixels/preprocess';
+import { preprocess, type Preprocessed, type RgbaImage } from '$lib/pixels/preprocess';
 import { parseSafetensors } from '$lib/weights';
 import { errorText } from './runtime.svelte';
 
@@ -141,7 +141,7 @@ export class ImageSource {
 			return this.input;
 		}
 		const m = meta ?? defaultMeta(graph.spec, null);
-		const policy = policyFor(graph.spec.input, { ...m.preprocess, invert });
+		const policy = { ...metaPolicy(graph.spec, m), invert };
 		this.input =
 			m.convert === 'garment' ? preprocessGarment(image.rgba, policy) : preprocess(image.rgba, policy);
 		return this.input;
