@@ -10,6 +10,17 @@ import { bundledModel, defaultMeta, parseMeta, type BundledModel, type ModelMeta
 import { IMAGENET_LABELS_PATH, parseLabels } from '$lib/models/labels';
 import type { CheckpointNetwork, WeightProblem } from '$lib/runtime/protocol';
 import { errorText, type RuntimeClient } from './runtime.svelte';
+import {
+	cacheBytes,
+	cachedBytes,
+	clearCached,
+	forgetCached,
+	listCached,
+	type CachedWeights
+} from './weight-cache';
+
+/** Shown after the name of weights read from the browser's cache instead of the network. */
+export const FROM_CACHE = " (from the browser's cache)";
 
 export type WeightsKind = 'seed' | 'file' | 'url' | 'bundled';
 
@@ -71,6 +82,10 @@ export class WeightsSource {
 	invert = $state(false);
 	/** The network read from the checkpoint in use (what was inferred, assumed, the mapping); null otherwise. */
 	inferred = $state.raw<CheckpointNetwork | null>(null);
+	/** Downloads kept in the browser (weight-cache.ts), newest first; `refreshCached` reads them. */
+	cached = $state.raw<CachedWeights[]>([]);
+	/** Why the cache could not be read or written (private browsing, quota); '' when it works. */
+	cacheProblem = $state('');
 
 	readonly #runtime: RuntimeClient;
 	readonly #base: string;
@@ -150,7 +165,13 @@ export class WeightsSource {
 	}
 
 	/** Offers a checkpoint's bytes to the worker (transferred); applied only when every tensor fits. */
-	async #offer(bytes: Uint8Array, name: string, kind: WeightsKind, meta: ModelMeta | null): Promise<boolean> {
+	async #offer(
+		bytes: Uint8Array,
+		name: string,
+		kind: WeightsKind,
+		meta: ModelMeta | null,
+		note = ''
+	): Promise<boolean> {
 		const graph = this.#graph();
 		const { Comlink } = await import('$lib/runtime/client');
 		let offer;
@@ -170,7 +191,7 @@ export class WeightsSource {
 			return false;
 		}
 		const matched = offer.matched ? ` (${offer.matched} tensors matched by order and shape)` : '';
-		this.current = { kind, label: `${name}${matched}` };
+		this.current = { kind, label: `${name}${matched}${note}` };
 		this.inferred = null;
 		this.errors = [];
 		this.notice = '';
@@ -202,8 +223,14 @@ export class WeightsSource {
 		const url = typeof source === 'string' ? source : null;
 		const name = url ? urlName(url) : (source as File).name;
 		let opened;
+		let note = '';
 		try {
-			const bytes = url ? await this.#fetchBytes(url) : new Uint8Array(await (source as File).arrayBuffer());
+			let bytes: Uint8Array;
+			if (url) {
+				const got = await this.#fetchCached(url);
+				bytes = got.bytes;
+				if (got.fromCache) note = FROM_CACHE;
+			} else bytes = new Uint8Array(await (source as File).arrayBuffer());
 			const { Comlink } = await import('$lib/runtime/client');
 			opened = await (
 				await this.#runtime.remote()
@@ -218,7 +245,7 @@ export class WeightsSource {
 			this.errorSource = name;
 			return null;
 		}
-		this.current = { kind: url ? 'url' : 'file', label: name };
+		this.current = { kind: url ? 'url' : 'file', label: `${name}${note}` };
 		this.inferred = opened.network;
 		this.errors = [];
 		this.meta = defaultMeta(opened.network.spec, this.#imagenetClasses);
@@ -238,18 +265,60 @@ export class WeightsSource {
 		}
 	}
 
-	/** A checkpoint from a URL, with progress. */
+	/**
+	 * A URL's bytes from the browser's cache, else downloaded (with progress) and kept there. A
+	 * cache that cannot be read or written is reported (cacheProblem), never in the way.
+	 */
+	async #fetchCached(url: string): Promise<{ bytes: Uint8Array; fromCache: boolean }> {
+		try {
+			const hit = await cachedBytes(url);
+			if (hit) return { bytes: hit, fromCache: true };
+		} catch (e) {
+			this.cacheProblem = `The browser's cache could not be read: ${errorText(e)}`;
+		}
+		const bytes = await this.#fetchBytes(url);
+		try {
+			await cacheBytes(url, bytes); // before the bytes are transferred to the worker
+			this.cacheProblem = '';
+		} catch (e) {
+			this.cacheProblem = `Not kept in the browser's cache: ${errorText(e)}`;
+		}
+		await this.refreshCached();
+		return { bytes, fromCache: false };
+	}
+
+	/** Reads the list of cached downloads. */
+	async refreshCached(): Promise<void> {
+		try {
+			this.cached = await listCached();
+		} catch (e) {
+			this.cached = [];
+			this.cacheProblem = `The browser's cache could not be read: ${errorText(e)}`;
+		}
+	}
+
+	/** Forgets one cached download, or all of them (url null). */
+	async forgetCached(url: string | null): Promise<void> {
+		try {
+			await (url === null ? clearCached() : forgetCached(url));
+		} catch (e) {
+			this.cacheProblem = `The browser's cache could not be cleared: ${errorText(e)}`;
+		}
+		await this.refreshCached();
+	}
+
+	/** A checkpoint from a URL: from the browser's cache, else downloaded with progress. */
 	async loadUrl(url: string): Promise<boolean> {
 		this.notice = '';
 		const name = urlName(url);
-		let bytes: Uint8Array;
+		let got: { bytes: Uint8Array; fromCache: boolean };
 		try {
-			bytes = await this.#fetchBytes(url);
+			got = await this.#fetchCached(url);
 		} catch (e) {
 			this.notice = `Could not download ${url}: ${errorText(e)}`;
 			return false;
 		}
-		return this.#offer(bytes, name, 'url', null);
+		return this.#offer(got.bytes, name, 'url', null, got.fromCache ? FROM_CACHE : '');
 	}
 
 	/** A bundled model's trained weights and meta (labels, normalisation). */
