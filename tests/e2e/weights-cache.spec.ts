@@ -81,3 +81,20 @@ test('one cached download is removed on its own', async ({ page }) => {
 	await expect(cache.getByTestId('cached-weights')).toHaveCount(1);
 	await expect(cache.getByTestId('cached-weights')).toContainText(urls[1]);
 });
+
+test('a download that is no checkpoint is not kept', async ({ page }) => {
+	const url = 'https://weights.example/login/model.pth';
+	await page.route(url, (route) =>
+		route.fulfill({ body: '<!doctype html><title>Sign in</title>', contentType: 'text/html' })
+	);
+	await page.goto('/?preset=resnet18');
+	await expect(page.getByTestId('preset-select')).toHaveValue('resnet18');
+	await page.getByTestId('weights-url').fill(url);
+	await page.getByTestId('weights-url-network').click();
+	await expect(page.getByTestId('weights-errors').or(page.getByTestId('weights-notice'))).toBeVisible();
+	await page.getByRole('button', { name: 'Load URL' }).click();
+	await expect(page.getByTestId('weights-errors').or(page.getByTestId('weights-notice'))).toBeVisible();
+	await page.getByTestId('weights-cache').locator('summary').click();
+	await expect(page.getByTestId('weights-cache').locator('summary')).toContainText('(none)');
+	await expect(page.getByTestId('cached-weights')).toHaveCount(0);
+});

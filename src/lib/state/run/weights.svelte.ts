@@ -238,11 +238,13 @@ export class WeightsSource {
 		} catch (e) {
 			this.errors = [];
 			this.notice = url ? `Could not download ${url}: ${errorText(e)}` : `${name}: ${errorText(e)}`;
+			if (url) await this.forgetCached(url); // a file that cannot be opened is not kept
 			return null;
 		}
 		if (!opened.ok) {
 			this.errors = opened.problems;
 			this.errorSource = name;
+			if (url) await this.forgetCached(url);
 			return null;
 		}
 		this.current = { kind: url ? 'url' : 'file', label: `${name}${note}` };
@@ -318,7 +320,11 @@ export class WeightsSource {
 			this.notice = `Could not download ${url}: ${errorText(e)}`;
 			return false;
 		}
-		return this.#offer(got.bytes, name, 'url', null, got.fromCache ? FROM_CACHE : '');
+		const ok = await this.#offer(got.bytes, name, 'url', null, got.fromCache ? FROM_CACHE : '');
+		// A fresh download that was refused is not kept (an HTML error page, a broken file); a cached
+		// one that does not fit this network may still fit another.
+		if (!ok && !got.fromCache) await this.forgetCached(url);
+		return ok;
 	}
 
 	/** A bundled model's trained weights and meta (labels, normalisation). */
