@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
+import { axeViolations, describeViolations } from './axe';
 
 // Downloaded weights are kept in the browser (issue 11): a second load of the same URL, after a
 // reload, makes no request and says so; the "Cached weights" list shows the size and clears.
@@ -39,6 +40,11 @@ test('a URL loaded twice, with a reload between, is downloaded once; the cache l
 	await expect(cache.getByTestId('cached-weights')).toContainText(url);
 	// The file's length in binary KB, as torchsummary and the rest of the page count.
 	await expect(cache.getByTestId('cached-weights')).toContainText(`${(body.length / 1024).toFixed(2)} KB`);
+	for (const scheme of ['light', 'dark'] as const) {
+		await page.emulateMedia({ colorScheme: scheme });
+		const violations = await axeViolations(page, '[data-testid="weights-cache"]');
+		expect(violations, describeViolations(violations)).toEqual([]);
+	}
 
 	await page.reload();
 	await open();
