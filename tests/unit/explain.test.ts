@@ -15,7 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGraph, type ArchSpec } from '../../src/lib/arch/index';
 import { groupOutput } from '../../src/lib/arch/ids';
 import { compile, type CompiledNet } from '../../src/lib/runtime/compile';
-import { ExplainError, explain, seededNormal, type ExplainInput } from '../../src/lib/runtime/explain';
+import { ExplainError, explain, type ExplainInput } from '../../src/lib/runtime/explain';
+import { seededRandom } from '../../src/lib/weights/init';
 import type { ExplainMethod } from '../../src/lib/runtime/protocol';
 import { Session } from '../../src/lib/runtime/session';
 import { loadCheckpoint, parseSafetensorsRaw, type Tensor } from '../../src/lib/weights/index';
@@ -214,8 +215,8 @@ describe('explanations: requests, progress, cancellation, memory', () => {
 		expect(relError(d!.values, a!.values)).toBeGreaterThan(1e-3);
 	});
 
-	it('seededNormal draws standard normal numbers (mean ≈ 0, variance ≈ 1 over 20,000)', () => {
-		const normal = seededNormal(11);
+	it('seededRandom draws standard normal numbers (mean ≈ 0, variance ≈ 1 over 20,000)', () => {
+		const normal = seededRandom(11).normal;
 		const xs = Array.from({ length: 20000 }, normal);
 		const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
 		const variance = xs.reduce((s, x) => s + (x - mean) ** 2, 0) / xs.length;

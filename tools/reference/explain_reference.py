@@ -89,7 +89,7 @@ def mulberry32(seed: int):
 
 
 def seeded_normal(seed: int, count: int) -> np.ndarray:
-    """The runtime's seededNormal (src/lib/runtime/explain.ts): Box–Muller pairs, cos then sin."""
+    """The runtime's seededRandom(seed).normal (src/lib/weights/init.ts): Box–Muller pairs, cos then sin."""
     rand = mulberry32(seed)
     out = np.empty(count, dtype=np.float64)
     i = 0

@@ -9,6 +9,7 @@ import type * as TfCore from '@tensorflow/tfjs-core';
 import { groupOutput, lastBlockId } from '../arch/ids';
 import type { CompiledNet } from './compile';
 import type { ExplainMethod } from './protocol';
+import { seededRandom } from '../weights/init';
 
 type Tf = typeof TfCore;
 
@@ -185,36 +186,6 @@ function batchSize(net: CompiledNet, total: number, factor: number): number {
 }
 
 /**
- * Standard normal numbers from a seed: mulberry32 for uniforms, Box–Muller taking two uniforms
- * u (≠ 0), v per pair: √(−2 ln u)·cos(2πv), then √(−2 ln u)·sin(2πv). tools/reference's
- * explain_reference.py draws the same numbers.
- */
-export function seededNormal(seed: number): () => number {
-	let a = seed >>> 0;
-	const rand = () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-	let spare: number | null = null;
-	return () => {
-		if (spare !== null) {
-			const s = spare;
-			spare = null;
-			return s;
-		}
-		let u = 0;
-		while (u === 0) u = rand();
-		const v = rand();
-		const r = Math.sqrt(-2 * Math.log(u));
-		spare = r * Math.sin(2 * Math.PI * v);
-		return r * Math.cos(2 * Math.PI * v);
-	};
-}
-
-/**
  * SmoothGrad: the gradient ∂y_K/∂x averaged over N copies x + ε_i, ε_i ~ N(0, σ²) per element,
  * σ = sigma·(max(x) − min(x)); values = max over channels of |that mean|. The noise is drawn
  * sample after sample, each in PyTorch's C, H, W order.
@@ -237,7 +208,7 @@ async function smoothGrad(
 		hi = Math.max(hi, v);
 	}
 	const sigma = method.sigma * (hi - lo);
-	const normal = seededNormal(method.seed);
+	const normal = seededRandom(method.seed).normal;
 	const sum = new Float64Array(size);
 	const n = method.samples;
 	const per = batchSize(net, n, 3);

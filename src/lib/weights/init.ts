@@ -21,8 +21,13 @@ function mulberry32(seed: number): () => number {
 	};
 }
 
-export function initWeights(graph: BlockGraph, seed: number): TensorMap {
-	const rand = mulberry32(seed);
+/**
+ * Numbers from a seed, on one stream: uniform in [0, 1) (mulberry32) and standard normal
+ * (Box–Muller on two uniforms u ≠ 0, v: √(−2 ln u)·cos(2πv), then √(−2 ln u)·sin(2πv)).
+ * The weights' initialisation and SmoothGrad's noise use it; tools/reference draws the same numbers.
+ */
+export function seededRandom(seed: number): { uniform: () => number; normal: () => number } {
+	const uniform = mulberry32(seed);
 	let spare: number | null = null;
 	const normal = () => {
 		if (spare !== null) {
@@ -31,12 +36,17 @@ export function initWeights(graph: BlockGraph, seed: number): TensorMap {
 			return s;
 		}
 		let u = 0;
-		while (u === 0) u = rand();
-		const v = rand();
+		while (u === 0) u = uniform();
+		const v = uniform();
 		const r = Math.sqrt(-2 * Math.log(u));
 		spare = r * Math.sin(2 * Math.PI * v);
 		return r * Math.cos(2 * Math.PI * v);
 	};
+	return { uniform, normal };
+}
+
+export function initWeights(graph: BlockGraph, seed: number): TensorMap {
+	const { uniform: rand, normal } = seededRandom(seed);
 	const out: TensorMap = new Map();
 	const fill = (shape: number[], f: () => number) => {
 		const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
