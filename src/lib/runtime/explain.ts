@@ -7,6 +7,7 @@
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
 import { groupOutput, lastBlockId } from '../arch/ids';
+import { outSide } from '../arch/metrics';
 import type { CompiledNet } from './compile';
 import type { ExplainMethod } from './protocol';
 import { seededRandom } from '../weights/init';
@@ -260,8 +261,8 @@ async function occlusion(
 ): Promise<Explanation | null> {
 	const { height: h, width: w, channels: c } = input;
 	const { patch, stride } = method;
-	const rows = Math.floor((h - patch) / stride) + 1;
-	const cols = Math.floor((w - patch) / stride) + 1;
+	const rows = outSide(h, patch, stride, 0);
+	const cols = outSide(w, patch, stride, 0);
 	const total = rows * cols;
 	const size = h * w * c;
 	const { k, p } = await predict(tf, net, input, classIndex);
