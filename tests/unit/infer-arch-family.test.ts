@@ -15,7 +15,6 @@ import {
 	type InferredNetwork,
 	type TensorMap
 } from '../../src/lib/weights/index';
-import { ecaKernel, seReducedWidth } from '../../src/lib/weights/timm-layout';
 
 interface TimmModel {
 	params: number;
@@ -195,16 +194,6 @@ describe('what the weights cannot say is listed in `assumed`', () => {
 			const r = inferArchitecture(timmStateDict(name));
 			expect(r.assumed.find((x) => x.path === 'shortcut')).toMatchObject({ value: sc });
 		}
-	});
-	it("the SE and ECA rules are timm's (make_divisible with round_limit 0; ECA's odd kernel ≥ 3)", () => {
-		// values from timm 1.0.29: SEModule(256).fc1 → 16 (1/16), SEModule(256, rd_ratio=0.25).fc1 → 64,
-		// make_divisible(40 · 1/16 = 2.5, 8) → 8; EcaModule(256/512/1024/2048).conv kernel 5, 5, 5, 7, EcaModule(64) → 3
-		expect([
-			seReducedWidth(256, 1 / 16, 8),
-			seReducedWidth(256, 1 / 4, 8),
-			seReducedWidth(40, 1 / 16, 8)
-		]).toEqual([16, 64, 8]);
-		expect([256, 512, 1024, 2048, 64].map((c) => ecaKernel(c, 2, 1))).toEqual([5, 5, 5, 7, 3]);
 	});
 });
 

@@ -16,7 +16,15 @@
  * family's own fields (stem kind and pool, shortcut D, attention, block order), read from these
  * modules' shapes. The caller checks every tensor against the graph of the spec they make.
  */
-import type { Attention, BlockOrder, StemKind, StemPool } from '../arch/spec';
+import {
+	ecaKernel,
+	seChannels,
+	stemConvWidths,
+	type Attention,
+	type BlockOrder,
+	type StemKind,
+	type StemPool
+} from '../arch/spec';
 import type { Assumption } from './infer-arch';
 import { WeightsError, formatShape, isIgnoredKey, type Tensor, type TensorMap } from './types';
 
@@ -48,17 +56,6 @@ const ECA_CANDIDATES: [number, number][] = unique([
 
 function unique(pairs: [number, number][]): [number, number][] {
 	return pairs.filter(([a, b], i) => pairs.findIndex(([a2, b2]) => a2 === a && b2 === b) === i);
-}
-
-/** timm's make_divisible(v, divisor, round_limit=0): the nearest multiple of divisor, at least divisor. */
-export function seReducedWidth(channels: number, ratio: number, divisor: number): number {
-	return Math.max(divisor, Math.floor((channels * ratio + divisor / 2) / divisor) * divisor);
-}
-
-/** timm's EcaModule kernel: t = int(|log2(C) + beta| / gamma), odd, at least 3. */
-export function ecaKernel(channels: number, gamma: number, beta: number): number {
-	const t = Math.trunc(Math.abs(Math.log2(channels) + beta) / gamma);
-	return Math.max(t % 2 ? t : t + 1, 3);
 }
 
 function refuse(tensor: string, message: string): WeightsError {
@@ -108,21 +105,21 @@ function convShape(tensors: TensorMap, key: string, what: string): number[] {
 
 /** The deep stem's three convs (a → b → width): deep (w/2, w/2) or deep_tiered (3w/8, w/2). */
 function deepStem(widths: [number, number, number], first: string): { kind: StemKind; reason: string } {
-	const [a, b, w] = widths;
-	const kind: StemKind | null =
-		a === w / 2 && b === w / 2
-			? 'deep'
-			: a === Math.floor((3 * (w / 2)) / 4) && b === w / 2
-				? 'deep_tiered'
-				: null;
-	if (!kind)
+	const w = widths[2];
+	const same = (kind: StemKind) => stemConvWidths({ kind, width: w }).every((x, i) => x === widths[i]);
+	const kind = (['deep', 'deep_tiered'] as const).find(same);
+	if (!kind) {
+		const [deep, tiered] = (['deep', 'deep_tiered'] as const).map((k) =>
+			stemConvWidths({ kind: k, width: w }).join(', ')
+		);
 		throw refuse(
 			first,
-			`a stem of three 3×3 convs of widths ${a}, ${b}, ${w}: neither timm's deep stem (${w / 2}, ${w / 2}, ${w}) nor its tiered one (${Math.floor((3 * (w / 2)) / 4)}, ${w / 2}, ${w})`
+			`a stem of three 3×3 convs of widths ${widths.join(', ')}: neither timm's deep stem (${deep}) nor its tiered one (${tiered})`
 		);
+	}
 	return {
 		kind,
-		reason: `three 3×3 convs of widths ${a}, ${b}, ${w}: timm's ${kind === 'deep' ? 'deep' : 'tiered'} stem, taken as strides 2, 1, 1 (the weights hold no strides)`
+		reason: `three 3×3 convs of widths ${widths.join(', ')}: timm's ${kind === 'deep' ? 'deep' : 'tiered'} stem, taken as strides 2, 1, 1 (the weights hold no strides)`
 	};
 }
 
@@ -165,7 +162,9 @@ function readAttention(
 					throw refuse(`${b}.se.${f}.weight`, `${b}.se.${f} has no bias; timm's SE convs have one`);
 			return [c, rd] as const;
 		});
-		const fits = SE_CANDIDATES.filter(([r, d]) => widths.every(([c, rd]) => seReducedWidth(c, r, d) === rd));
+		const fits = SE_CANDIDATES.filter(([r, d]) =>
+			widths.every(([c, rd]) => seChannels(c, { ratio: r, divisor: d }) === rd)
+		);
 		if (fits.length === 0)
 			throw refuse(
 				`${blocks[0]}.se.fc1.weight`,
@@ -200,7 +199,9 @@ function readAttention(
 			);
 		return [outChannels(b), s[2]] as const;
 	});
-	const fits = ECA_CANDIDATES.filter(([g, be]) => kernels.every(([c, k]) => ecaKernel(c, g, be) === k));
+	const fits = ECA_CANDIDATES.filter(([g, be]) =>
+		kernels.every(([c, k]) => ecaKernel(c, { gamma: g, beta: be }) === k)
+	);
 	if (fits.length === 0)
 		throw refuse(
 			`${blocks[0]}.se.conv.weight`,
