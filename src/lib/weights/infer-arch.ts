@@ -33,7 +33,7 @@ import {
 	type ShortcutOption
 } from '../arch/spec';
 import { readTimmLayout, type TimmLayout } from './timm-layout';
-import { expectedTensors } from './torchvision';
+import { expectedTensors, fitsShape } from './torchvision';
 import { WeightsError, formatShape, isIgnoredKey, type Tensor, type TensorMap } from './types';
 
 /** A value the weights could not say, set to a default: its spec path, the value, and why. */
@@ -709,14 +709,12 @@ function inferTimm(tensors: TensorMap, timm: TimmLayout, options: InferOptions):
 				`the ${timm.layout} network read from the file needs ${key} ${formatShape(shape)}, and the file has no such tensor`
 			);
 		// timm's resnetv2 head is a 1×1 conv: [classes, features, 1, 1] is the fc's [classes, features].
-		const asLinear = t.shape.length === shape.length + 2 && t.shape.slice(-2).every((d) => d === 1);
-		const same = formatShape(asLinear ? t.shape.slice(0, -2) : t.shape) === formatShape(shape);
-		if (!same)
+		if (!fitsShape(t.shape, shape))
 			throw refuse(
 				key,
 				`${key}: the ${timm.layout} network read from the file needs ${formatShape(shape)}, but the file's tensor is ${formatShape(t.shape)}${options.input ? ' (check --input)' : ''}`
 			);
-		out.set(key, asLinear ? { shape, data: t.data } : t);
+		out.set(key, t.shape.length === shape.length ? t : { shape, data: t.data });
 	}
 	const extras: string[] = [];
 	for (const key of tensors.keys()) {

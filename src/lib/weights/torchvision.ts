@@ -32,6 +32,18 @@ const sameShape = (a: readonly number[], b: readonly number[]) =>
 	a.length === b.length && a.every((d, i) => d === b[i]);
 
 /**
+ * Whether a file's tensor of shape `actual` is the graph's `expected`: the same shape, or a fc
+ * weight [out, in] stored as a 1×1 conv [out, in, 1, 1] (timm's resnetv2 head, `head.fc`) — the
+ * same values in the same order.
+ */
+export function fitsShape(actual: readonly number[], expected: readonly number[]): boolean {
+	return (
+		sameShape(actual, expected) ||
+		(expected.length === 2 && actual.length === 4 && sameShape(actual, [...expected, 1, 1]))
+	);
+}
+
+/**
  * Every problem with `tensors` for `graph`: missing tensors, unexpected ones, and wrong shapes
  * (naming the tensor and both shapes). Empty when the weights fit. `num_batches_tracked` is ignored.
  */
@@ -49,7 +61,7 @@ export function checkWeights(graph: BlockGraph, tensors: TensorMap): WeightsErro
 					`${key}: missing (expected shape ${formatShape(shape)})`
 				)
 			);
-		else if (!sameShape(t.shape, shape))
+		else if (!fitsShape(t.shape, shape))
 			errors.push(
 				new WeightsError(
 					key,
