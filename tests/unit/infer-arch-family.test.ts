@@ -5,13 +5,14 @@
  * tools/reference/timm_state_dicts.py. Each must come back as the network timm built — the spec
  * its constructor arguments say, and timm's parameter count — loaded by name.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildGraph, canonicalSpec, type ArchSpec, type Attention } from '../../src/lib/arch/index';
 import {
 	WeightsError,
 	inferArchitecture,
+	readCheckpoint,
 	type InferredNetwork,
 	type TensorMap
 } from '../../src/lib/weights/index';
@@ -269,4 +270,15 @@ describe('what no ArchSpec expresses is refused, naming the tensor', () => {
 			/read under timm’s names only: conv1\.0, conv1\.3, conv1\.6/
 		);
 	});
+});
+
+describe("the runtime cases' checkpoints (timm's models, reduced widths) read as the specs timm built them from", () => {
+	const dir = join(import.meta.dirname, '..', 'fixtures', 'family', 'runtime');
+	for (const name of readdirSync(dir))
+		it(name, () => {
+			const want = JSON.parse(readFileSync(join(dir, name, 'spec.json'), 'utf8')) as ArchSpec;
+			const file = readCheckpoint(new Uint8Array(readFileSync(join(dir, name, 'weights.safetensors'))));
+			const r = inferArchitecture(file.tensors, { name, input: want.input, sortedNames: file.sortedNames });
+			expect(json(r.spec)).toBe(json(want));
+		});
 });

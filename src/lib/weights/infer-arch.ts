@@ -665,31 +665,43 @@ export function inferArchitecture(tensors: TensorMap, options: InferOptions = {}
  */
 function inferTimm(tensors: TensorMap, timm: TimmLayout, options: InferOptions): InferredNetwork {
 	const core = inferArchitecture(timm.core, { ...options, sortedNames: true });
-	if (timm.shortcutD && core.spec.shortcut !== 'B')
+	// timm projects on a stage's first block only (resnetv2's bottleneck on every first block, even
+	// where the shape stays): a projection on every block is that when each stage has one block.
+	const firstOnly = core.spec.stages.every((st) => st.blocks === 1);
+	if (core.spec.shortcut === 'A' || (core.spec.shortcut === 'C' && !firstOnly))
 		throw refuse(
 			'',
-			`average-pool projections (shortcut D) on ${core.spec.shortcut === 'C' ? 'every block' : 'no block'}: D projects only where the shape changes`
+			`projections on ${core.spec.shortcut === 'C' ? 'every block' : 'no block'}: timm's layouts project on a stage's first block only`
 		);
 	const spec: ArchSpec = {
 		...core.spec,
+		// timm's ResNet and ResNetV2: stride 1, then 2 (output stride 32)
+		stages: core.spec.stages.map((st, i) => ({ ...st, stride: i === 0 ? 1 : 2 })),
 		stem: {
 			kind: timm.stem.kind,
 			width: core.spec.stem.width,
 			...(timm.stem.pool !== 'max' ? { pool: timm.stem.pool } : {})
 		},
-		shortcut: timm.shortcutD ? 'D' : core.spec.shortcut,
+		shortcut: timm.shortcutD ? 'D' : 'B',
 		...(timm.attention ? { attention: timm.attention } : {}),
 		...(timm.order === 'pre' ? { order: timm.order } : {})
 	};
 	const replaced = new Set([
 		'order',
 		'mapping',
+		'shortcut',
+		...core.spec.stages.map((_, i) => `stages[${i}].stride`),
 		...(timm.stem.reason ? ['stem.kind'] : []),
 		...timm.assumed.map((a) => a.path)
 	]);
 	const assumed: Assumption[] = [
 		...(timm.stem.reason ? [{ path: 'stem.kind', value: timm.stem.kind, reason: timm.stem.reason }] : []),
 		...core.assumed.filter((a) => !replaced.has(a.path)),
+		...spec.stages.map((st, i) => ({
+			path: `stages[${i}].stride`,
+			value: st.stride,
+			reason: "timm's constructors: the first stage strides 1, the others 2 (the weights hold no strides)"
+		})),
 		...timm.assumed
 	];
 	let expected: Map<string, number[]>;
