@@ -8,7 +8,13 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildGraph, canonicalSpec, type ArchSpec, type Attention } from '../../src/lib/arch/index';
+import {
+	buildGraph,
+	canonicalSpec,
+	presetSpec,
+	type ArchSpec,
+	type Attention
+} from '../../src/lib/arch/index';
 import {
 	WeightsError,
 	inferArchitecture,
@@ -138,6 +144,8 @@ const refusal = (f: () => unknown): WeightsError => {
 it('the fixture was written by timm 1.0.29 and holds every model expected here', () => {
 	expect(FIXTURE.timm).toBe('1.0.29');
 	expect(Object.keys(FIXTURE.models).sort()).toEqual(Object.keys(EXPECTED).sort());
+	// all but resnetv2_18 (timm's, no preset of ours) are presets
+	expect(Object.keys(EXPECTED).filter((n) => !presetSpec(n))).toEqual(['resnetv2_18']);
 });
 
 describe("timm's state_dicts come back as timm's networks, loaded by name", () => {
@@ -145,6 +153,9 @@ describe("timm's state_dicts come back as timm's networks, loaded by name", () =
 		it(name, () => {
 			const r: InferredNetwork = inferArchitecture(timmStateDict(name), { name });
 			expect(json(r.spec)).toBe(json(want));
+			// … which is our preset of that name, where there is one
+			const preset = presetSpec(name);
+			if (preset) expect(json(r.spec)).toBe(json(preset));
 			expect(r.mapping).toBeNull();
 			expect(r.extras).toEqual([]);
 			const graph = buildGraph(r.spec);
