@@ -17,6 +17,7 @@ import {
 } from '../../src/lib/arch/index';
 import {
 	WeightsError,
+	expectedTensors,
 	inferArchitecture,
 	readCheckpoint,
 	type InferredNetwork,
@@ -292,4 +293,42 @@ describe("the runtime cases' checkpoints (timm's models, reduced widths) read as
 			const r = inferArchitecture(file.tensors, { name, input: want.input, sortedNames: file.sortedNames });
 			expect(json(r.spec)).toBe(json(want));
 		});
+});
+
+it("the Identity Mappings CIFAR nets under timm's resnetv2 names (3×3 stem): the preset, the stride's place assumed", () => {
+	for (const name of ['preact_resnet164', 'preact_resnet1001']) {
+		const want = presetSpec(name)!;
+		const sd: TensorMap = new Map(
+			[...expectedTensors(buildGraph(want))].map(([k, shape]) => [k, { shape, data: new Float32Array(0) }])
+		);
+		const r = inferArchitecture(sd, { name });
+		// the paper strides on the bottleneck's first 1×1; the weights cannot say where
+		expect(r.assumed.find((a) => a.path === 'strideOn')?.value).toBe('3x3');
+		expect(json({ ...r.spec, strideOn: '1x1' })).toBe(json(want));
+		expect(r.assumed.find((a) => a.path === 'stem.kind')?.reason).toMatch(/^a 3×3 stem conv: the CIFAR stem/);
+	}
+});
+
+it('a file the explorer writes for its own family specs (its node ids) reads back as that spec', () => {
+	// e.g. a CIFAR-stem net with SE and D, 1 channel, 7 classes: timm has no such model, our ids are timm's paths
+	const want: ArchSpec = {
+		...timmSpec('cifar-se-d', {
+			stem: { kind: 'cifar', width: 16 },
+			block: 'basic',
+			layers: [2, 2, 2],
+			shortcut: 'D'
+		}),
+		input: { channels: 1, height: 32, width: 32 },
+		stages: [
+			{ blocks: 2, width: 16, stride: 1 },
+			{ blocks: 2, width: 32, stride: 2 },
+			{ blocks: 2, width: 64, stride: 2 }
+		],
+		attention: SE_16,
+		head: { pool: 'avg', classes: 7 }
+	};
+	const sd: TensorMap = new Map(
+		[...expectedTensors(buildGraph(want))].map(([k, shape]) => [k, { shape, data: new Float32Array(0) }])
+	);
+	expect(json(inferArchitecture(sd, { name: 'cifar-se-d' }).spec)).toBe(json(want));
 });

@@ -28,6 +28,7 @@ import {
 	SpecError,
 	bottleneckInnerWidth,
 	simplifyConvBias,
+	stemPool,
 	type ArchSpec,
 	type BlockKind,
 	type ShortcutOption
@@ -680,7 +681,7 @@ function inferTimm(tensors: TensorMap, timm: TimmLayout, options: InferOptions):
 		stem: {
 			kind: timm.stem.kind,
 			width: core.spec.stem.width,
-			...(timm.stem.pool !== 'max' ? { pool: timm.stem.pool } : {})
+			...(timm.stem.pool !== stemPool({ kind: timm.stem.kind, width: 0 }) ? { pool: timm.stem.pool } : {})
 		},
 		shortcut: timm.shortcutD ? 'D' : 'B',
 		...(timm.attention ? { attention: timm.attention } : {}),

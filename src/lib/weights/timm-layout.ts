@@ -18,6 +18,7 @@
  */
 import {
 	ecaKernel,
+	isDeepStem,
 	seChannels,
 	stemConvWidths,
 	type Attention,
@@ -258,7 +259,11 @@ function readResnet(tensors: TensorMap, keys: string[]): TimmLayout {
 		// The core's stem: one conv of the stem's width and input, 7×7 so that it reads as a strided stem.
 		core.set('conv1.weight', fake([s6[0], s0[1], 7, 7]));
 	} else if (tensors.get('conv1.weight')?.shape.length === 4)
-		stem = { kind: 'imagenet', pool: 'max', reason: '' };
+		// a 7×7 conv1 is the ImageNet stem, a 3×3 one the CIFAR stem (the core reads which; said there)
+		stem =
+			tensors.get('conv1.weight')!.shape[2] === 3
+				? { kind: 'cifar', pool: 'none', reason: '' }
+				: { kind: 'imagenet', pool: 'max', reason: '' };
 	else
 		throw refuse(
 			keys[0],
@@ -311,9 +316,18 @@ function readResnetV2(tensors: TensorMap, keys: string[]): TimmLayout {
 	let stemOut: number;
 	if (tensors.has('stem.conv.weight')) {
 		const s = convShape(tensors, 'stem.conv.weight', 'the stem');
-		if (s[2] !== 7) throw refuse('stem.conv.weight', `the stem conv ${formatShape(s)} is not 7×7`);
+		if (s[2] !== 7 && s[2] !== 3)
+			throw refuse('stem.conv.weight', `the stem conv ${formatShape(s)} is neither 7×7 nor 3×3 (CIFAR)`);
 		[stemOut, stemIn] = s;
-		stem = { kind: 'imagenet', pool: 'max', reason: '' };
+		stem =
+			s[2] === 7
+				? { kind: 'imagenet', pool: 'max', reason: '' }
+				: {
+						kind: 'cifar',
+						pool: 'none',
+						reason:
+							'a 3×3 stem conv: the CIFAR stem of the Identity Mappings nets, taken as stride 1 with no pool (the weights hold no strides)'
+					};
 	} else {
 		const s1 = convShape(tensors, 'stem.conv1.weight', 'the deep stem');
 		const s2 = convShape(tensors, 'stem.conv2.weight', 'the deep stem');
@@ -326,7 +340,10 @@ function readResnetV2(tensors: TensorMap, keys: string[]): TimmLayout {
 		stem = { ...deepStem([s1[0], s2[0], s3[0]], 'stem.conv1.weight'), pool: 'max' };
 		[stemOut, stemIn] = [s3[0], s1[1]];
 	}
-	core.set('conv1.weight', fake([stemOut, stemIn, 7, 7]));
+	core.set(
+		'conv1.weight',
+		fake([stemOut, stemIn, stem.kind === 'cifar' ? 3 : 7, stem.kind === 'cifar' ? 3 : 7])
+	);
 	bn('bn1', stemOut);
 	for (const key of keys) {
 		const m = /^stages\.(\d+)\.blocks\.(\d+)\.(conv[123]|downsample\.conv)\.weight$/.exec(key);
@@ -343,22 +360,23 @@ function readResnetV2(tensors: TensorMap, keys: string[]): TimmLayout {
 		}
 	}
 	const fc = shape(tensors, 'head.fc.weight');
-	if (!fc || fc.length !== 4 || fc[2] !== 1 || fc[3] !== 1)
+	// timm's head is a 1×1 conv [classes, features, 1, 1]; the explorer's own files hold it as a linear
+	if (!fc || !(fc.length === 2 || (fc.length === 4 && fc[2] === 1 && fc[3] === 1)))
 		throw refuse(
 			'head.fc.weight',
-			`head.fc.weight ${fc ? formatShape(fc) : 'is missing'}: timm's resnetv2 head is a 1×1 conv [classes, features, 1, 1]`
+			`head.fc.weight ${fc ? formatShape(fc) : 'is missing'}: the head is a 1×1 conv [classes, features, 1, 1] (timm) or a linear [classes, features]`
 		);
 	core.set('fc.weight', fake([fc[0], fc[1]]));
 	if (tensors.has('head.fc.bias')) core.set('fc.bias', tensors.get('head.fc.bias')!);
 	// An average pool before the projection leaves no tensor in a pre-activation block (its norm is
 	// the block's norm1): timm's constructors pair it with the deep stem (resnetv2_50d / 50t).
-	const shortcutD = stem.kind !== 'imagenet';
+	const shortcutD = isDeepStem(stem.kind);
 	assumed.push({
 		path: 'shortcut',
 		value: shortcutD ? 'D' : 'B',
 		reason: shortcutD
 			? "a pre-activation projection's average pool holds no weights: D taken, as timm's resnetv2 with a deep stem (avg_down)"
-			: "a pre-activation projection's average pool holds no weights: B taken, as timm's resnetv2 with a 7×7 stem"
+			: "a pre-activation projection's average pool holds no weights: B taken, as timm's resnetv2 without a deep stem"
 	});
 	return {
 		layout: 'resnetv2',
