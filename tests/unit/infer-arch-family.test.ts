@@ -7,11 +7,13 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
 	buildGraph,
 	canonicalSpec,
 	presetSpec,
+	specDifferences,
 	type ArchSpec,
 	type Attention
 } from '../../src/lib/arch/index';
@@ -331,4 +333,104 @@ it('a file the explorer writes for its own family specs (its node ids) reads bac
 		[...expectedTensors(buildGraph(want))].map(([k, shape]) => [k, { shape, data: new Float32Array(0) }])
 	);
 	expect(json(inferArchitecture(sd, { name: 'cifar-se-d' }).spec)).toBe(json(want));
+});
+
+/**
+ * Property: any family spec the explorer builds in timm's layouts, saved under its own node ids
+ * (timm's module paths), reads back as a network with exactly the file's tensors, differing from
+ * the spec only where `assumed` says the weights cannot tell — never a wrong network.
+ */
+describe('fuzz: random family specs under their node ids read back as themselves', () => {
+	const widths = (n: number, first: number) => Array.from({ length: n }, (_, i) => first * (i + 1));
+	const arbSpec = fc
+		.record({
+			pre: fc.boolean(),
+			stem: fc.constantFrom<ArchSpec['stem']['kind']>('imagenet', 'cifar', 'deep', 'deep_tiered'),
+			stemWidth: fc.constantFrom(16, 32, 64),
+			pool: fc.constantFrom<'max' | 'conv' | 'none' | undefined>(undefined, 'max', 'conv', 'none'),
+			block: fc.constantFrom<'basic' | 'bottleneck'>('basic', 'bottleneck'),
+			groups: fc.constantFrom(1, 2),
+			stages: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 4 }),
+			first: fc.constantFrom(8, 16),
+			shortcut: fc.constantFrom<'A' | 'B' | 'C' | 'D'>('A', 'B', 'C', 'D'),
+			attention: fc.constantFrom<Attention | undefined>(
+				undefined,
+				SE_16,
+				{ kind: 'se', ratio: 0.25, divisor: 8 },
+				{ kind: 'eca', gamma: 2, beta: 1 }
+			)
+		})
+		.map((r): ArchSpec => {
+			const bottleneck = r.block === 'bottleneck';
+			const pool = r.pre && r.pool === 'conv' ? 'max' : r.pool;
+			return {
+				name: 'fuzz',
+				input: { channels: 3, height: 64, width: 64 },
+				stem: { kind: r.stem, width: r.stemWidth, ...(pool ? { pool } : {}) },
+				block: r.block,
+				expansion: bottleneck ? 4 : 1,
+				groups: bottleneck ? r.groups : 1,
+				widthPerGroup: bottleneck && r.groups === 2 ? 32 : 64,
+				stages: widths(r.stages.length, r.first).map((width, i) => ({
+					blocks: r.stages[i],
+					width,
+					stride: i === 0 ? 1 : 2
+				})),
+				shortcut: r.pre && (r.shortcut === 'A' || r.shortcut === 'C') ? 'B' : r.shortcut,
+				strideOn: '3x3',
+				residual: true,
+				convBias: false,
+				head: { pool: 'avg', classes: 10 },
+				...(r.pre ? { order: 'pre' as const } : r.attention ? { attention: r.attention } : {})
+			};
+		})
+		.filter((s) => {
+			try {
+				buildGraph(s);
+				return true;
+			} catch {
+				return false; // not a valid spec (e.g. option A shrinking the channels)
+			}
+		});
+	const covered = (path: string, assumed: string[]) =>
+		assumed.some(
+			(p) =>
+				path === p ||
+				path.startsWith(`${p}.`) ||
+				path.startsWith(`${p}[`) ||
+				(p.startsWith('stem.') && path.startsWith('stem.')) ||
+				(p === 'expansion' && (path === 'widthPerGroup' || /^stages\[\d+\]\.width$/.test(path)))
+		);
+	it('same tensors, every other difference listed as assumed, none refused (300 runs)', () => {
+		const refusals: string[] = [];
+		fc.assert(
+			fc.property(arbSpec, (want) => {
+				const expected = expectedTensors(buildGraph(want));
+				const sd: TensorMap = new Map(
+					[...expected].map(([k, shape]) => [k, { shape, data: new Float32Array(0) }])
+				);
+				let r: InferredNetwork;
+				try {
+					r = inferArchitecture(sd, { input: want.input });
+				} catch (e) {
+					if (e instanceof WeightsError) {
+						refusals.push(`${JSON.stringify(canonicalSpec(want))}: ${e.message}`);
+						return true; // a clear refusal is allowed, never a wrong network
+					}
+					throw e;
+				}
+				const got = expectedTensors(buildGraph(r.spec));
+				expect([...got].map(([k, s]) => `${k} ${s}`)).toEqual([...expected].map(([k, s]) => `${k} ${s}`));
+				const assumed = r.assumed.map((a) => a.path);
+				const diff = specDifferences(want, { ...r.spec, name: want.name }).filter(
+					(d) => !covered(d.path, assumed)
+				);
+				expect(diff).toEqual([]);
+				return true;
+			}),
+			{ numRuns: 300, seed: 12 }
+		);
+		// every one of these specs is readable: a refusal would be a reading that lost its way
+		expect(refusals).toEqual([]);
+	});
 });

@@ -666,43 +666,54 @@ export function inferArchitecture(tensors: TensorMap, options: InferOptions = {}
  */
 function inferTimm(tensors: TensorMap, timm: TimmLayout, options: InferOptions): InferredNetwork {
 	const core = inferArchitecture(timm.core, { ...options, sortedNames: true });
-	// timm projects on a stage's first block only (resnetv2's bottleneck on every first block, even
-	// where the shape stays): a projection on every block is that when each stage has one block.
+	const pre = timm.order === 'pre';
+	// D and pre-activation project on a stage's first block only (resnetv2's bottleneck on every
+	// first block, even where the shape stays): a projection on every block is that when each
+	// stage has one block. Post-activation without D keeps what the core read (A, B or C).
+	const sc = core.spec.shortcut;
 	const firstOnly = core.spec.stages.every((st) => st.blocks === 1);
-	if (core.spec.shortcut === 'A' || (core.spec.shortcut === 'C' && !firstOnly))
+	if ((timm.shortcutD || pre) && sc === 'C' && !firstOnly)
 		throw refuse(
 			'',
-			`projections on ${core.spec.shortcut === 'C' ? 'every block' : 'no block'}: timm's layouts project on a stage's first block only`
+			`projections on every block: ${timm.shortcutD ? "the D shortcut's" : "pre-activation's"} are on a stage's first block only`
 		);
+	const shortcut: ShortcutOption = timm.shortcutD ? 'D' : pre ? 'B' : sc;
+	// A pre-activation bottleneck projects on the first block even where the shape stays: that
+	// projection does not make the first stage stride (the core's guess where channels stay).
+	const firstStride = pre && core.spec.stages[0].stride !== 1;
 	const spec: ArchSpec = {
 		...core.spec,
-		// timm's ResNet and ResNetV2: stride 1, then 2 (output stride 32)
-		stages: core.spec.stages.map((st, i) => ({ ...st, stride: i === 0 ? 1 : 2 })),
+		stages: core.spec.stages.map((st, i) => (i === 0 && firstStride ? { ...st, stride: 1 } : st)),
 		stem: {
 			kind: timm.stem.kind,
 			width: core.spec.stem.width,
 			...(timm.stem.pool !== stemPool({ kind: timm.stem.kind, width: 0 }) ? { pool: timm.stem.pool } : {})
 		},
-		shortcut: timm.shortcutD ? 'D' : 'B',
+		shortcut,
 		...(timm.attention ? { attention: timm.attention } : {}),
-		...(timm.order === 'pre' ? { order: timm.order } : {})
+		...(pre ? { order: timm.order } : {})
 	};
 	const replaced = new Set([
 		'order',
 		'mapping',
-		'shortcut',
-		...core.spec.stages.map((_, i) => `stages[${i}].stride`),
+		...(shortcut !== sc ? ['shortcut'] : []),
+		...(firstStride ? ['stages[0].stride'] : []),
 		...(timm.stem.reason ? ['stem.kind'] : []),
 		...timm.assumed.map((a) => a.path)
 	]);
 	const assumed: Assumption[] = [
 		...(timm.stem.reason ? [{ path: 'stem.kind', value: timm.stem.kind, reason: timm.stem.reason }] : []),
 		...core.assumed.filter((a) => !replaced.has(a.path)),
-		...spec.stages.map((st, i) => ({
-			path: `stages[${i}].stride`,
-			value: st.stride,
-			reason: "timm's constructors: the first stage strides 1, the others 2 (the weights hold no strides)"
-		})),
+		...(firstStride
+			? [
+					{
+						path: 'stages[0].stride',
+						value: 1,
+						reason:
+							"the first stage's stride (timm: 1); a pre-activation bottleneck projects on a stage's first block even where the shape stays"
+					}
+				]
+			: []),
 		...timm.assumed
 	];
 	let expected: Map<string, number[]>;
