@@ -114,7 +114,7 @@ def randomise(model: nn.Module, seed: int) -> None:
                 m.weight.copy_(torch.randn(m.weight.shape, generator=g))
 
 
-def tap_id(name: str, m: nn.Module, pre: bool) -> str | None:
+def tap_id(name: str, m: nn.Module) -> str | None:
     """The node id (DESIGN §3.2) whose output equals this timm module's, or None."""
     if isinstance(m, BatchNormAct2d):
         return f"{name}.act" if not isinstance(m.act, nn.Identity) else name
@@ -139,11 +139,8 @@ def keep_tap(tid: str) -> bool:
 
 
 def as_nchw(t: torch.Tensor) -> torch.Tensor:
-    if t.dim() == 4:
-        return t
-    if t.dim() == 3:  # Conv1d over channels: [N, 1, C]
-        return t.reshape(t.shape[0], -1, 1, 1)
-    return t.reshape(t.shape[0], -1, 1, 1)
+    """NCHW as the taps are written: vectors ([N, C], Conv1d's [N, 1, C]) as [N, C, 1, 1]."""
+    return t if t.dim() == 4 else t.reshape(t.shape[0], -1, 1, 1)
 
 
 def make_case(name: str, model: nn.Module, spec_: dict, out_dir: Path, seed: int) -> None:
@@ -151,11 +148,10 @@ def make_case(name: str, model: nn.Module, spec_: dict, out_dir: Path, seed: int
     d.mkdir(parents=True, exist_ok=True)
     randomise(model, seed + 1)
     model.eval()
-    pre = spec_.get("order") == "pre"
     store: dict[str, torch.Tensor] = {}
     handles = []
     for mname, m in model.named_modules():
-        tid = tap_id(mname, m, pre) if mname else None
+        tid = tap_id(mname, m) if mname else None
         if tid and keep_tap(tid):
             handles.append(m.register_forward_hook(
                 lambda _m, _i, out, t=tid: store.__setitem__(t, as_nchw(out.detach()).clone())))
