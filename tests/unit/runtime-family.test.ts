@@ -9,7 +9,7 @@
  * two cases from the file alone.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -17,6 +17,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGraph, presetSpec, type ArchSpec } from '../../src/lib/arch/index';
 import { compile } from '../../src/lib/runtime/compile';
+import { explain } from '../../src/lib/runtime/explain';
+import { parseSafetensorsRaw } from '../../src/lib/weights/index';
 import { loadCase, nchwToNhwc, nhwcToNchw, relError, type RefCase } from './runtime-fixtures';
 import { runWithTimm, unzipTimm } from './timm-wheel';
 
@@ -70,6 +72,24 @@ describe.each(['cpu', 'wasm'])('tfjs %s backend vs timm', (backend) => {
 			const errors = await runCase(c);
 			for (const [id, e] of Object.entries(errors)) expect(e, id).toBeLessThanOrEqual(TOL);
 		});
+
+	it('saliency (gradients through every new op) equals PyTorch autograd’s on timm’s models, within 1e-3', async () => {
+		for (const c of cases) {
+			const want = parseSafetensorsRaw(new Uint8Array(readFileSync(join(c.dir, 'expected.safetensors')))).get(
+				'saliency'
+			)!;
+			const net = compile(tf, buildGraph(c.spec), c.weights);
+			const [, ch, h, w] = c.input.shape;
+			const input = { data: nchwToNhwc(c.input), height: h, width: w, channels: ch };
+			await explain(tf, net, input, { kind: 'saliency' }, null); // uploads the gradient filters (kept)
+			const before = tf.memory().numTensors;
+			const got = await explain(tf, net, input, { kind: 'saliency' }, null);
+			expect(tf.memory().numTensors, c.name).toBe(before);
+			expect([got!.height, got!.width]).toEqual(want.shape);
+			expect(relError(got!.values, want.data), c.name).toBeLessThanOrEqual(1e-3);
+			net.dispose();
+		}
+	});
 
 	it('the differentiable path (explanations) gives timm’s logits through every new op', async () => {
 		// cut at the stem's output: everything after runs on the explanation path

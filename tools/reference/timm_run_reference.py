@@ -9,7 +9,8 @@ run_reference.py (tests/unit/runtime-fixtures.ts loadCase reads both):
   weights.safetensors  timm's state_dict, as timm names it (resnetv2's head.fc stays a 1×1 conv)
   input.safetensors    `input`: NCHW float32, already normalised
   expected.safetensors `logits` [N, classes] and `tap/<node id>` NCHW ([N, C, 1, 1] for vectors):
-                       timm modules' outputs caught by forward hooks, named by our node ids
+                       timm modules' outputs caught by forward hooks, named by our node ids;
+                       `saliency` [H, W]: max over channels of |∂y_K/∂x| (K the top-1), autograd
   case.json            timm/torch versions, seed, tap ids
 
 The small cases (reduced widths and depths, 64×64 and odd 65×71 inputs for the D shortcut's ceil
@@ -162,10 +163,15 @@ def make_case(name: str, model: nn.Module, spec_: dict, out_dir: Path, seed: int
         logits = model(x)
     for hd in handles:
         hd.remove()
+    # saliency (the explanations' gradient through every op): max over channels of |∂y_K/∂x|, K = top-1
+    xg = x.clone().requires_grad_(True)
+    out = model(xg)
+    out[0, int(out[0].argmax())].backward()
+    saliency = xg.grad.abs().amax(1)[0]
     sd = {k: v for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
     write_safetensors(d / "weights.safetensors", sd)
     write_safetensors(d / "input.safetensors", {"input": x})
-    expected = {"logits": logits}
+    expected = {"logits": logits, "saliency": saliency}
     expected.update({f"tap/{k}": v.float().contiguous() for k, v in store.items()})
     write_safetensors(d / "expected.safetensors", expected)
     (d / "spec.json").write_text(json.dumps(spec_, indent="\t") + "\n")

@@ -636,6 +636,9 @@ function runNodeDifferentiable(
 			values.set(n.id, tf.add(tf.mul(x, scale), shift));
 			return null;
 		}
+		case 'maxpool':
+			values.set(n.id, maxPoolWithGradient(tf, x, n.kernel, n.stride, n.padding));
+			return null;
 		case 'zeropad': {
 			const sub = n.stride === 1 ? x : subsampleWithGradient(tf, x, n.stride);
 			values.set(n.id, optionAShortcut(tf, sub, 1, n.padChannels));
@@ -764,6 +767,35 @@ function subsampleWithGradient(tf: TF, x: tfType.Tensor4D, s: number): tfType.Te
 		return {
 			value: tf.stridedSlice(xt, [0, 0, 0, 0], [n, h, w, c], [1, s, s, 1]),
 			gradFunc: (dy: tfType.Tensor) => fitTo(tf, dilate(tf, dy as tfType.Tensor4D, s), h, w)
+		};
+	}) as unknown as Parameters<TF['customGrad']>[0]);
+	return f(x) as tfType.Tensor4D;
+}
+
+/**
+ * Max pool whose gradient is right on every backend: tfjs wasm's MaxPoolGrad loses the gradient
+ * of windows whose inputs are all negative (it routes nothing, where PyTorch routes dy to the
+ * window's maximum) — the case of pre-activation nets, whose stem pools a conv's raw output. The
+ * gradient is taken at x − min(x) + 1 (≥ 1 everywhere: the same maxima at the same places).
+ */
+function maxPoolWithGradient(
+	tf: TF,
+	x: tfType.Tensor4D,
+	kernel: number,
+	stride: number,
+	padding: number
+): tfType.Tensor4D {
+	const f = tf.customGrad(((xt: tfType.Tensor4D, save: (ts: tfType.Tensor[]) => void) => {
+		const value = tf.maxPool(xt, kernel, stride, padding);
+		save([xt, value]);
+		return {
+			value,
+			gradFunc: (dy: tfType.Tensor, [xs, ys]: tfType.Tensor[]) => {
+				const shift = tf.sub(tf.min(xs), 1);
+				const attrs = { filterSize: kernel, strides: stride, pad: padding };
+				const inputs = { dy, input: tf.sub(xs, shift), output: tf.sub(ys, shift) };
+				return tf.engine().runKernel('MaxPoolGrad', inputs, attrs) as tfType.Tensor4D;
+			}
 		};
 	}) as unknown as Parameters<TF['customGrad']>[0]);
 	return f(x) as tfType.Tensor4D;
