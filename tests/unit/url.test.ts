@@ -158,7 +158,7 @@ describe('bad links: errors with a place, never a throw', () => {
 		expect(errs('preset=resnet50&stages=3.64').map((e) => e[0])).toEqual(['stages[0]']);
 		expect(errs('preset=resnet50&input=3x224').map((e) => e[0])).toEqual(['input']);
 		expect(errs('preset=resnet50&residual=yes').map((e) => e[0])).toEqual(['residual']);
-		expect(errs('preset=resnet50&shortcut=D').map((e) => e[0])).toEqual(['shortcut']);
+		expect(errs('preset=resnet50&shortcut=E').map((e) => e[0])).toEqual(['shortcut']);
 		expect(errs('preset=resnet50&stem=tiny.16').map((e) => e[0])).toEqual(['stem.kind']);
 		expect(errs('preset=resnet50&classes=-3').map((e) => e[0])).toEqual(['head.classes']);
 	});
