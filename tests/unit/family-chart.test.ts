@@ -14,7 +14,7 @@ const NETS: ChartNet[] = [
 	{ name: 'fashion-resnet', macs: 30e6, params: 270_000, small: true }
 ].map(({ small, ...n }) => ({
 	...n,
-	family: small ? 'cifar' : 'torchvision',
+	family: (small ? 'cifar' : 'torchvision') as 'cifar' | 'torchvision',
 	domain: small ? 'small' : 'imagenet',
 	results: publishedFor(n.name)
 }));

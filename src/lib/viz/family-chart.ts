@@ -6,14 +6,24 @@
  * MACs axis; the network on screen is a vertical marker at its MACs, published or not.
  */
 import { scaleLinear, scaleLog, scaleSqrt } from 'd3';
+import type { PresetFamily } from '../arch/presets';
 import type { PublishedResult } from '../models/published';
+
+/** What the picker's groups and the chart's legend call each family. */
+export const FAMILY_LABELS: Record<PresetFamily, string> = {
+	torchvision: 'torchvision',
+	timm: 'timm variants',
+	preact: 'pre-activation',
+	cifar: 'CIFAR (paper)',
+	bundled: 'bundled'
+};
 
 export type ChartDomain = 'imagenet' | 'small';
 
 export interface ChartNet {
 	name: string;
 	/** The picker's family (colour). */
-	family: string;
+	family: PresetFamily;
 	macs: number;
 	params: number;
 	domain: ChartDomain;
@@ -22,7 +32,7 @@ export interface ChartNet {
 
 export interface ChartDot {
 	preset: string;
-	family: string;
+	family: PresetFamily;
 	cx: number;
 	cy: number;
 	r: number;
