@@ -31,7 +31,10 @@ const KEYS = ['params', 'buffers', 'macs', 'flops', 'activationBytes'] as const;
 function sections(g: BlockGraph): Map<string, SectionStats> {
 	const m = new Map<string, SectionStats>();
 	m.set('stem', { ...g.stem.totals, outShape: g.stem.outShape, blocks: null });
-	for (const st of g.stages) m.set(st.id, { ...st.totals, outShape: st.outShape, blocks: st.blocks.length });
+	// Keyed by torchvision's stage names whatever the graph's id scheme (`stages.0` of a
+	// pre-activation net meets `layer1`).
+	for (const st of g.stages)
+		m.set(stageId(st.index), { ...st.totals, outShape: st.outShape, blocks: st.blocks.length });
 	m.set('head', { ...g.head.totals, outShape: g.head.outShape, blocks: null });
 	m.set('total', { ...g.totals, outShape: g.head.outShape, blocks: null });
 	return m;
