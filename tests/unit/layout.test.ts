@@ -423,3 +423,18 @@ describe('fitTicks', () => {
 		expect(fitTicks(rf, 150, charPx).length).toBeLessThan(rf.ticks.length);
 	});
 });
+
+describe('long block ids', () => {
+	it('a resnetv2 block box is named by its part under the stage (stages.0.blocks.1 → blocks.1)', () => {
+		const g = buildGraph(presetSpec('resnetv2_50')!);
+		const l = layoutDiagram(g, new Set(['stages.0']));
+		expect(l.boxes.filter((b) => b.kind === 'block').map((b) => `${b.id} ${b.label}`)).toEqual([
+			'stages.0.blocks.0 blocks.0',
+			'stages.0.blocks.1 blocks.1',
+			'stages.0.blocks.2 blocks.2'
+		]);
+		expect(
+			layoutDiagram(graphOf('resnet50'), new Set(['layer1'])).boxes.find((b) => b.id === 'layer1.2')!.label
+		).toBe('layer1.2');
+	});
+});

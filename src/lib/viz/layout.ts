@@ -572,6 +572,15 @@ class Builder {
 		return { bottom: bottom + FRAME_BOTTOM, right: right + PAD, left: f.x };
 	}
 
+	/**
+	 * A block box's name: its id, or under its open stage's header only the part after the stage
+	 * when the id is long (timm resnetv2's `stages.0.blocks.1` → `blocks.1`), so the index shows.
+	 */
+	private blockLabel(bl: BlockGroup): string {
+		const stage = this.graph.stages[bl.stage].id;
+		return bl.id.length > 12 && bl.id.startsWith(`${stage}.`) ? bl.id.slice(stage.length + 1) : bl.id;
+	}
+
 	private blockSublabel(bl: BlockGroup): string {
 		const spec = this.graph.spec;
 		const stride = bl.index === 0 ? spec.stages[bl.stage].stride : 1;
@@ -583,10 +592,20 @@ class Builder {
 	/** A closed block: one box, its shortcut a lane on its right joining at ⊕ below it. */
 	private block(bl: BlockGroup, c: number, y: number): Extent {
 		const producer = this.prev;
-		const b = this.groupBox('block', bl, c, y, BLOCK_H, bl.id, this.blockSublabel(bl), bl.nodeIds, {
-			shortcut: bl.shortcut,
-			count: bl.nodeIds.length
-		});
+		const b = this.groupBox(
+			'block',
+			bl,
+			c,
+			y,
+			BLOCK_H,
+			this.blockLabel(bl),
+			this.blockSublabel(bl),
+			bl.nodeIds,
+			{
+				shortcut: bl.shortcut,
+				count: bl.nodeIds.length
+			}
+		);
 		if (bl.shortcut === 'none' || !producer)
 			return { bottom: y + BLOCK_H, right: c + W / 2, left: c - W / 2 };
 		const yb = y - BRANCH;
