@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { familyChart, SIDE_BY_SIDE_MIN, type ChartNet } from '$lib/viz/family-chart';
+import { dotsNear, familyChart, nearestDot, SIDE_BY_SIDE_MIN, type ChartNet } from '$lib/viz/family-chart';
 import { publishedFor } from '$lib/models/published';
 
 // MACs and params at 224² (ImageNet) or 32² (CIFAR), as torchvision and the paper give them:
@@ -97,5 +97,42 @@ describe('family chart', () => {
 				expect(xs.length).toBeGreaterThan(0);
 			}
 		}
+	});
+
+	it('the pointer picks the dot whose centre is nearest, even one drawn under another', () => {
+		const [v1, v2] = dot(chart, 'resnet50');
+		const big = dot(chart, 'wide_resnet101_2')[0];
+		expect(nearestDot(chart, v1.cx, v1.cy)).toBe(v1);
+		expect(nearestDot(chart, v2.cx + 1, v2.cy - 1)).toBe(v2);
+		// Just outside the largest dot's rim plus the slack: nothing.
+		expect(nearestDot(chart, big.cx + big.r + 7, big.cy)).toBeNull();
+		expect(nearestDot(chart, big.cx + big.r + 5, big.cy)).toBe(big);
+	});
+
+	it('names the dots that (nearly) coincide with one, so each can be chosen', () => {
+		// Two nets of the same MACs and nearly the same figure (timm resnet50d 80.546 %, ecaresnet50d 80.634 %).
+		const twins: ChartNet[] = [
+			{
+				name: 'resnet50d',
+				family: 'timm',
+				domain: 'imagenet',
+				macs: 4_328_824_832,
+				params: 25_576_264,
+				results: publishedFor('resnet50d')
+			},
+			{
+				name: 'ecaresnet50d',
+				family: 'timm',
+				domain: 'imagenet',
+				macs: 4_328_912_640,
+				params: 25_576_350,
+				results: publishedFor('ecaresnet50d')
+			},
+			...NETS
+		];
+		const c = familyChart(twins, { width: 1000, current: null });
+		const [a] = dot(c, 'resnet50d');
+		expect(dotsNear(c, a).map((d) => d.preset)).toEqual(['ecaresnet50d']);
+		expect(dotsNear(c, dot(c, 'resnet18')[0])).toEqual([]);
 	});
 });

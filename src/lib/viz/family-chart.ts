@@ -227,3 +227,29 @@ function logTicks(lo: number, hi: number, width: number): number[] {
 	}
 	return [];
 }
+
+/**
+ * The dot whose centre is nearest to (x, y) in chart coordinates, if the point is within its
+ * radius plus `slack` pixels. Dots that overlap (resnetv2_50 over seresnet50 at 4.09 G MACs)
+ * are each reachable near their own centre, whichever is drawn on top.
+ */
+export function nearestDot(chart: FamilyChart, x: number, y: number, slack = 6): ChartDot | null {
+	let best: ChartDot | null = null;
+	let bestD = Infinity;
+	for (const p of chart.panels)
+		for (const d of [...p.dots, ...p.axisDots]) {
+			const dist = Math.hypot(d.cx - x, d.cy - y);
+			if (dist <= d.r + slack && dist < bestD) {
+				best = d;
+				bestD = dist;
+			}
+		}
+	return best;
+}
+
+/** Other dots drawn within `px` of `dot`'s centre (resnet50d and ecaresnet50d nearly coincide). */
+export function dotsNear(chart: FamilyChart, dot: ChartDot, px = 4): ChartDot[] {
+	return chart.panels.flatMap((p) =>
+		[...p.dots, ...p.axisDots].filter((d) => d !== dot && Math.hypot(d.cx - dot.cx, d.cy - dot.cy) <= px)
+	);
+}
