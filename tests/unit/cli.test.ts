@@ -21,7 +21,20 @@ const cases = (
 		cases: Case[];
 	}
 ).cases;
-const ref = (name: string) => cases.find((c) => c.name === name)!;
+// timm's variants and the pre-activation nets: the timm fixture (tools/reference/timm_reference.py),
+// its weighted 2-D modules (same ids as ours; resnetv2's head.fc is a 1×1 conv there) as layers.
+type TimmLayer = [path: string, type: string, shape: number[], params: number, macs: number];
+const timmCases = (
+	JSON.parse(readFileSync(new URL('../fixtures/timm-reference.json', import.meta.url), 'utf8')) as {
+		cases: (Omit<Case, 'layers'> & { layers: TimmLayer[] })[];
+	}
+).cases.map((c): Case => ({
+	...c,
+	layers: c.layers
+		.filter(([path, type]) => /^(Conv2d|BatchNorm2d|BatchNormAct2d|Linear)$/.test(type) && path !== 'head.fc')
+		.map(([path, , shape, params, macs]) => [path, shape, params, macs])
+}));
+const ref = (name: string) => cases.find((c) => c.name === name) ?? timmCases.find((c) => c.name === name)!;
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 

@@ -132,6 +132,54 @@ describe('compareGraphs against PyTorch', () => {
 	});
 });
 
+describe('the ResNet family', () => {
+	it('post vs pre activation: stages are matched by position and named layer1 …', () => {
+		const rows = compareGraphs(graph(preset('resnet50')), graph(preset('resnetv2_50')));
+		expect(rows.map((r) => r.id)).toEqual(['stem', 'layer1', 'layer2', 'layer3', 'layer4', 'head', 'total']);
+		expect(rows.every((r) => r.a !== null && r.b !== null)).toBe(true);
+		// timm: resnetv2_50 has 25,549,352 params, resnet50 25,557,032 (tests/fixtures/timm-reference.json)
+		expect(rows.find((r) => r.id === 'total')!.delta.params).toBe(25_549_352 - 25_557_032);
+	});
+
+	it('two pre-activation nets keep their stage ids', () => {
+		const rows = compareGraphs(graph(preset('resnetv2_50')), graph(preset('resnetv2_50d')));
+		expect(rows.map((r) => r.id).slice(1, 5)).toEqual(['stages.0', 'stages.1', 'stages.2', 'stages.3']);
+	});
+
+	it('specDifferences names the optional fields either side sets, with their defaults', () => {
+		const r50 = preset('resnet50');
+		expect(specDifferences(r50, preset('seresnet50'))).toEqual([
+			{ path: 'attention', a: 'none', b: '{"kind":"se","ratio":0.0625,"divisor":8}' }
+		]);
+		expect(specDifferences(preset('seresnet50'), r50)).toEqual([
+			{ path: 'attention', a: '{"kind":"se","ratio":0.0625,"divisor":8}', b: 'none' }
+		]);
+		expect(specDifferences(r50, preset('resnet50d'))).toEqual([
+			{ path: 'stem.kind', a: 'imagenet', b: 'deep' },
+			{ path: 'shortcut', a: 'B', b: 'D' }
+		]);
+		expect(specDifferences(r50, preset('resnetv2_50'))).toEqual([{ path: 'order', a: 'post', b: 'pre' }]);
+		expect(specDifferences(preset('resnet50d'), preset('resnetrs50')).map((d) => [d.path, d.a, d.b])).toEqual(
+			[
+				['stem.pool', 'max', 'conv'],
+				['attention', 'none', '{"kind":"se","ratio":0.25,"divisor":8}']
+			]
+		);
+		expect(specDifferences(r50, { ...r50, dropPath: 0.1 })).toEqual([{ path: 'dropPath', a: '0', b: '0.1' }]);
+		const se = preset('seresnet50');
+		expect(specDifferences(se, { ...se, attention: { kind: 'eca', gamma: 2, beta: 1 } })).toEqual([
+			{
+				path: 'attention',
+				a: '{"kind":"se","ratio":0.0625,"divisor":8}',
+				b: '{"kind":"eca","gamma":2,"beta":1}'
+			}
+		]);
+		expect(specDifferences(se, { ...se, attention: { kind: 'se', ratio: 0.25, divisor: 8 } })).toEqual([
+			{ path: 'attention.ratio', a: '0.0625', b: '0.25' }
+		]);
+	});
+});
+
 describe('specDifferences', () => {
 	it('names each changed field by its SpecError path, ignoring the name', () => {
 		const a = preset('resnet50');

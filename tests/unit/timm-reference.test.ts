@@ -55,11 +55,10 @@ function ourId(path: string, type: string): string {
  * (we keep [C, 1, 1]); resnetv2's head.fc is a 1×1 Conv2d ([classes, 1, 1]) where ours is a
  * Linear ([classes]: the same weights, reshaped).
  */
-function ourShape(c: Case, l: Layer): number[] {
+function ourShape(l: Layer): number[] {
 	const [path, type, shape] = l;
 	if (type === 'Conv1d' || (path.endsWith('.se.gate') && shape.length === 2)) return [shape[1], 1, 1];
 	if (path === 'head.fc') return [shape[0]];
-	void c;
 	return shape;
 }
 
@@ -124,7 +123,7 @@ describe(`timm reference (timm ${fixture.timm}, torch ${fixture.torch})`, () => 
 			expect(n, `${l[0]} (${l[1]}) → ${id}`).toBeDefined();
 			expect({ id, shape: [...n!.outShape], params: n!.params, macs: n!.macs }).toEqual({
 				id,
-				shape: ourShape(c, l),
+				shape: ourShape(l),
 				params: l[3],
 				macs: l[4]
 			});

@@ -161,7 +161,7 @@ export interface SectionGroup {
 
 export interface BlockGraph {
 	spec: ArchSpec;
-	/** All nodes in execution (topological) order; the first is `input` (a map), the last is `fc`. */
+	/** All nodes in execution (topological) order; the first is `input` (a map), the last the fc (`fc`, `head.fc`). */
 	nodes: [MapNode, ...GraphNode[]];
 	byId: Map<string, GraphNode>;
 	stem: SectionGroup;

@@ -3,7 +3,7 @@
  * Markdown, CSV and the JSON of the CLI contract (DESIGN §3.4).
  */
 import type { BlockGraph, GraphNode } from './graph';
-import { canonicalSpec, type ArchSpec } from './spec';
+import { blockOrder, canonicalSpec, stemPool, type ArchSpec } from './spec';
 import type { Shape, Totals } from './metrics';
 import { byteSize, grouped, shapeText, si } from './units';
 
@@ -49,6 +49,31 @@ export function summaryJson(g: BlockGraph): SummaryJson {
 		}))
 	};
 }
+
+/**
+ * What the spec sets beyond torchvision's layout, in words, for the text and Markdown headers
+ * (the JSON form carries the spec itself): deep stem, stem pool, shortcut D, attention with its
+ * parameters, pre-activation, dropPath (recorded; it changes no count).
+ */
+export function variantNotes(spec: ArchSpec): string[] {
+	const notes: string[] = [];
+	if (spec.stem.kind === 'deep' || spec.stem.kind === 'deep_tiered')
+		notes.push(`${spec.stem.kind === 'deep' ? 'deep' : 'tiered deep'} stem`);
+	const pool = stemPool(spec.stem);
+	if (pool !== stemPool({ kind: spec.stem.kind, width: spec.stem.width })) notes.push(`stem pool ${pool}`);
+	if (spec.shortcut === 'D') notes.push('shortcut D (avg pool + 1×1 conv)');
+	const a = spec.attention;
+	if (a?.kind === 'se') notes.push(`SE (ratio ${a.ratio}, divisor ${a.divisor})`);
+	if (a?.kind === 'eca') notes.push(`ECA (gamma ${a.gamma}, beta ${a.beta})`);
+	if (blockOrder(spec) === 'pre') notes.push('pre-activation');
+	if (spec.dropPath) notes.push(`dropPath ${spec.dropPath}`);
+	return notes;
+}
+
+const headerNotes = (spec: ArchSpec) =>
+	variantNotes(spec)
+		.map((n) => ` — ${n}`)
+		.join('');
 
 /** Lines of totals shared by the text and Markdown forms. */
 function totalsLines(g: BlockGraph): [string, string][] {
@@ -140,7 +165,7 @@ export function summaryTable(g: BlockGraph): string {
 	const totals = totalsLines(g);
 	const tw = Math.max(...totals.map(([k]) => k.length));
 	return [
-		`${g.spec.name} — input ${channels}×${height}×${width}`,
+		`${g.spec.name} — input ${channels}×${height}×${width}${headerNotes(g.spec)}`,
 		rule,
 		line(header),
 		rule,
@@ -156,6 +181,7 @@ function summaryMarkdown(g: BlockGraph): string {
 	const out = [
 		`### ${esc(g.spec.name)}`,
 		'',
+		...(variantNotes(g.spec).length > 0 ? [esc(variantNotes(g.spec).join(' · ')), ''] : []),
 		'| Layer | Op | Output shape | Params | MACs | FLOPs | Receptive field |',
 		'|---|---|---|---:|---:|---:|---:|'
 	];

@@ -2,10 +2,14 @@
  * ArchSpec → a layer table in the style of the paper's Table 1, in each form parseTable reads.
  * A table states the stem, the blocks of each stage (channels, count, stride), the classes and,
  * through the output-size column, the input size; the rest (name, shortcut, strideOn, residual,
- * convBias) are parse options and defaults.
+ * convBias) are parse options and defaults. dropPath (training only) has no row.
+ * The family's other variants — deep stems, another stem pool, SE/ECA attention, pre-activation —
+ * have no place in the paper's table: formatTable refuses them (`tableProblem`) rather than
+ * writing a table of another network.
  */
 import { buildGraph } from '../graph';
-import { bottleneckInnerWidth, type ArchSpec } from '../spec';
+import { nodeIds } from '../ids';
+import { SpecError, blockOrder, bottleneckInnerWidth, stemPool, type ArchSpec } from '../spec';
 import type { TableForm } from './grid';
 import { specDepth } from './result';
 
@@ -17,14 +21,35 @@ interface Row {
 	kind?: 'flops';
 }
 
+/**
+ * Why the paper's layer table cannot express `spec` (a SpecError placed at the field), or null
+ * when it can.
+ */
+export function tableProblem(spec: ArchSpec): SpecError | null {
+	const cannot = (path: string, what: string) =>
+		new SpecError(path, `the paper's layer table cannot express ${what}; formatTable writes no table for it`);
+	if (spec.stem.kind !== 'imagenet' && spec.stem.kind !== 'cifar')
+		return cannot('stem.kind', `a ${spec.stem.kind} stem (three 3×3 convs)`);
+	if (stemPool(spec.stem) !== stemPool({ kind: spec.stem.kind, width: spec.stem.width }))
+		return cannot(
+			'stem.pool',
+			`stem pool "${stemPool(spec.stem)}" (the ${spec.stem.kind} stem's is "${stemPool({ kind: spec.stem.kind, width: spec.stem.width })}")`
+		);
+	if (spec.attention) return cannot('attention', `${spec.attention.kind.toUpperCase()} attention`);
+	if (blockOrder(spec) !== 'post') return cannot('order', 'pre-activation blocks');
+	return null;
+}
+
 function rowsOf(spec: ArchSpec): Row[] {
+	const problem = tableProblem(spec);
+	if (problem) throw problem;
 	const g = buildGraph(spec);
 	const hw = (s: readonly number[]) => `${s[1]}×${s[2]}`;
 	const rows: Row[] = [];
 	const imagenet = spec.stem.kind === 'imagenet';
 	rows.push({
 		name: 'conv1',
-		size: hw(g.byId.get('conv1')!.outShape),
+		size: hw(g.byId.get(nodeIds(spec).stemConv(0, 1))!.outShape),
 		lines: [imagenet ? `7×7, ${spec.stem.width}, stride 2` : `3×3, ${spec.stem.width}`]
 	});
 	spec.stages.forEach((st, i) => {
@@ -57,7 +82,10 @@ function rowsOf(spec: ArchSpec): Row[] {
 
 const tex = (s: string) => s.replace(/×/g, '$\\times$').replace(/_/g, '\\_');
 
-/** The spec as a one-column layer table (header "N-layer") in the given form. */
+/**
+ * The spec as a one-column layer table (header "N-layer") in the given form. Throws the
+ * SpecError of `tableProblem` for a variant the table cannot express.
+ */
 export function formatTable(spec: ArchSpec, form: TableForm): string {
 	const rows = rowsOf(spec);
 	const header = `${specDepth(spec)}-layer`;
