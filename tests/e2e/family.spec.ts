@@ -58,7 +58,7 @@ test("the knobs turn resnet50 into timm's variants, and the diagram follows", as
 	await radio(page, 'stem-kind', 'deep').check({ force: true });
 	await radio(page, 'shortcut', 'D').check({ force: true });
 	await expectTotals(page, TIMM.resnet50d);
-	await expect(stem).toHaveAttribute('aria-label', /3 convs 3×3 \/2 · max pool \/2/);
+	await expect(stem).toHaveAttribute('aria-label', /3×conv 3×3 · max pool \/2/);
 	await expect(page.getByTestId('preset-select')).toHaveValue('');
 
 	// Back to resnet50, then SE on every block = seresnet50.
@@ -68,7 +68,7 @@ test("the knobs turn resnet50 into timm's variants, and the diagram follows", as
 	await expect(page.getByTestId('se-ratio')).toHaveValue('0.0625');
 	await expect(page.getByTestId('diagram').locator('[data-id="layer1.0"]')).toHaveAttribute(
 		'aria-label',
-		/· SE/
+		/^layer1\.0 · SE/
 	);
 	// A ratio of 0 is refused in place, and the last valid network stays drawn.
 	await page.getByTestId('se-ratio').fill('0');

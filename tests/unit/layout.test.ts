@@ -274,7 +274,9 @@ describe('the family in the diagram', () => {
 		).toBe(true);
 		expect(inside(side[0], l.byId.get('layer1.0')!)).toBe(true);
 		expect(inside(l.byId.get('layer1.0')!, l.byId.get('layer1')!)).toBe(true);
-		expect(l.boxes.find((b) => b.id === 'layer1.1')!.sublabel).toBe('bottleneck · 256→256 · SE');
+		const closedBlock = l.boxes.find((b) => b.id === 'layer1.1')!;
+		expect([closedBlock.label, closedBlock.sublabel]).toEqual(['layer1.1 · SE', 'bottleneck · 256→256']);
+		expect(l.byId.get('layer1.0')!.sublabel).toBe('bottleneck · 64→256 · SE · projection shortcut');
 	});
 
 	it('ECA: one conv1d across the channels, k from C as timm computes it (5 for 256 … 7 for 2048)', () => {
@@ -310,7 +312,7 @@ describe('the family in the diagram', () => {
 		// Collapsed: the lane's badge says the shortcut pools.
 		const closed = layoutDiagram(g, new Set(['layer2']));
 		expect(closed.edges.find((e) => e.to === 'layer2.0' && e.kind === 'projection')!.badge!.text).toBe('avg');
-		expect(closed.boxes.find((b) => b.id === 'stem')!.sublabel).toBe('3 convs 3×3 /2 · max pool /2');
+		expect(closed.boxes.find((b) => b.id === 'stem')!.sublabel).toBe('3×conv 3×3 · max pool /2');
 	});
 
 	it('avg pool formula: ceil mode (timm resnet50d at 200²: layer3.0.downsample.0 25×25 → 13×13)', () => {
@@ -334,6 +336,7 @@ describe('the family in the diagram', () => {
 		const b0 = g.stages[0].blocks[0].id;
 		expect(b0).toBe('stages.0.blocks.0');
 		const l = layoutDiagram(g, new Set(['stages.0', b0]));
+		expect(l.byId.get(b0)!.sublabel).toBe('pre-act bottleneck · 64→256 · projection shortcut');
 		const mainOps = l.boxes
 			.filter((b) => b.parent === b0 && g.byId.get(b.id)!.path === 'main')
 			.map((b) => b.op);
@@ -359,9 +362,7 @@ describe('the family in the diagram', () => {
 		expect(conv.y).toBeGreaterThan(act.y + act.h);
 		expect(l.boxes.find((b) => b.id === 'stages.0')).toBeUndefined();
 		const closed = layoutDiagram(g, new Set(['stages.1']));
-		expect(closed.boxes.find((b) => b.id === 'stages.1.blocks.1')!.sublabel).toBe(
-			'pre-act bottleneck · 512→512'
-		);
+		expect(closed.boxes.find((b) => b.id === 'stages.1.blocks.1')!.sublabel).toBe('pre-act · 512→512');
 		expect(closed.boxes.find((b) => b.id === 'head')!.sublabel).toBe('BN, ReLU · avg pool · fc 1000');
 	});
 });

@@ -195,14 +195,14 @@ export function nodeLabel(n: GraphNode): string {
 	}
 }
 
-/** The stem in a few words: "conv 7×7 /2 · max pool /2", "3 convs 3×3 /2 · conv pool /2". */
+/** The stem in a few words (a box holds about 25 characters): "conv 7×7 /2 · max pool /2", "3×conv 3×3 · conv pool /2". */
 export function stemSummary(stem: ArchSpec['stem']): string {
 	const convs =
 		stem.kind === 'imagenet'
 			? 'conv 7×7 /2'
 			: stem.kind === 'cifar'
 				? 'conv 3×3'
-				: `3 convs 3×3 /2${stem.kind === 'deep_tiered' ? ' tiered' : ''}`;
+				: `3×conv ${stem.kind === 'deep_tiered' ? 'tiered' : '3×3'}`;
 	const pool = stemPool(stem);
 	return pool === 'none' ? convs : `${convs} · ${pool === 'max' ? 'max' : 'conv'} pool /2`;
 }
@@ -578,14 +578,21 @@ class Builder {
 	 */
 	private blockLabel(bl: BlockGroup): string {
 		const stage = this.graph.stages[bl.stage].id;
-		return bl.id.length > 12 && bl.id.startsWith(`${stage}.`) ? bl.id.slice(stage.length + 1) : bl.id;
+		const name = bl.id.length > 12 && bl.id.startsWith(`${stage}.`) ? bl.id.slice(stage.length + 1) : bl.id;
+		// The attention rides on the name (the second line is full with the block's kind and widths).
+		return bl.attention ? `${name} · ${bl.attention.toUpperCase()}` : name;
 	}
 
-	private blockSublabel(bl: BlockGroup): string {
+	/**
+	 * The block's kind and widths: "bottleneck · 256→512 /2". A closed box (about 25 characters)
+	 * says "pre-act" in place of the kind for a pre-activation block; an open frame says both.
+	 */
+	private blockSublabel(bl: BlockGroup, long: boolean): string {
 		const spec = this.graph.spec;
 		const stride = bl.index === 0 ? spec.stages[bl.stage].stride : 1;
-		const kind = `${blockOrder(spec) === 'pre' ? 'pre-act ' : ''}${spec.block}`;
-		const att = bl.attention ? ` · ${bl.attention.toUpperCase()}` : '';
+		const pre = blockOrder(spec) === 'pre';
+		const kind = pre ? (long ? `pre-act ${spec.block}` : 'pre-act') : spec.block;
+		const att = long && bl.attention ? ` · ${bl.attention.toUpperCase()}` : '';
 		return `${kind} · ${bl.inShape[0]}→${bl.outShape[0]}${stride > 1 ? ` /${stride}` : ''}${att}`;
 	}
 
@@ -599,7 +606,7 @@ class Builder {
 			y,
 			BLOCK_H,
 			this.blockLabel(bl),
-			this.blockSublabel(bl),
+			this.blockSublabel(bl, false),
 			bl.nodeIds,
 			{
 				shortcut: bl.shortcut,
@@ -648,7 +655,7 @@ class Builder {
 			y,
 			HEADER_BLOCK,
 			bl.id,
-			`${this.blockSublabel(bl)} · ${SHORTCUT_TEXT[bl.shortcut]}`,
+			`${this.blockSublabel(bl, true)} · ${SHORTCUT_TEXT[bl.shortcut]}`,
 			bl.nodeIds
 		);
 		const top = y + HEADER_BLOCK + GAP_IN;
