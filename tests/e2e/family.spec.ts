@@ -66,6 +66,16 @@ test("the knobs turn resnet50 into timm's variants, and the diagram follows", as
 	await radio(page, 'attention', 'se').check({ force: true });
 	await expectTotals(page, TIMM.seresnet50);
 	await expect(page.getByTestId('se-ratio')).toHaveValue('0.0625');
+	// timm seresnet50: se.fc1 has 16, 32, 64, 128 channels in layer1–4.
+	await expect(page.locator('#knobs')).toContainText('rd per stage: 16, 32, 64, 128');
+	// The share link carries the knobs; opened, it is the same network.
+	const link = await page.getByTestId('share-link').inputValue();
+	expect(link).toContain('att=se_0.0625_8');
+	const other = await page.context().newPage();
+	await other.goto(link);
+	await expectTotals(other, TIMM.seresnet50);
+	await expect(other.locator('input[name="attention"][value="se"]')).toBeChecked();
+	await other.close();
 	await expect(page.getByTestId('diagram').locator('[data-id="layer1.0"]')).toHaveAttribute(
 		'aria-label',
 		/^layer1\.0 · SE/
