@@ -111,6 +111,16 @@ describe('compareGraphs against PyTorch', () => {
 		expect(head.b!.params).toBe(20_490);
 	});
 
+	it('post vs pre-activation (resnet50 vs resnetv2_50): stage i meets stage i whatever the ids', () => {
+		// timm 1.0.29 resnetv2_50, params summed per module: stem 9,408, stages.0–3, head = norm + head.fc.
+		const v2 = [9408, 214912, 1218048, 7095296, 14958592, 4096 + 2049000];
+		const rows = compareGraphs(graph(preset('resnet50')), graph(preset('resnetv2_50')));
+		expect(rows.map((r) => r.id)).toEqual(['stem', 'layer1', 'layer2', 'layer3', 'layer4', 'head', 'total']);
+		expect(rows.slice(0, -1).map((r) => r.a!.params)).toEqual(REF.resnet50.params);
+		expect(rows.slice(0, -1).map((r) => r.b?.params)).toEqual(v2);
+		expect(rows.at(-1)!.delta.params).toBe(25_549_352 - 25_557_032);
+	});
+
 	it('networks with different stage counts: the missing side counts as zero', () => {
 		const a = preset('resnet50');
 		const b: ArchSpec = { ...a, stages: a.stages.slice(0, 3) };

@@ -65,3 +65,42 @@ describe('diagram tree (keyboard)', () => {
 		expect(open.place.get('layer2.0.conv1')!.pos).toBe(1);
 	});
 });
+
+describe('diagram tree with an SE block open (timm seresnet50 layout)', () => {
+	// timm seresnet50: torchvision's resnet50 with SE (ratio 1/16, divisor 8) after each block's bn3.
+	const se = buildGraph({ ...presetSpec('resnet50')!, attention: { kind: 'se', ratio: 1 / 16, divisor: 8 } });
+	const t = diagramTree(layoutDiagram(se, new Set(['layer1', 'layer1.0'])));
+	const inBlock = t.order
+		.filter((it) => it.parent === 'layer1.0')
+		.map((it) => it.id.slice('layer1.0.'.length));
+
+	it('reads the residual branch, then the SE branch in its order, the ⊗, the add, then the shortcut', () => {
+		expect(inBlock).toEqual([
+			'conv1',
+			'bn1',
+			'relu1',
+			'conv2',
+			'bn2',
+			'relu2',
+			'conv3',
+			'bn3',
+			'se.pool',
+			'se.fc1',
+			'se.act',
+			'se.fc2',
+			'se.gate',
+			'se.scale',
+			'add',
+			'relu3',
+			'downsample.0',
+			'downsample.1'
+		]);
+		expect(t.place.get('layer1.0.se.gate')).toEqual({ pos: 13, size: 18 });
+	});
+
+	it('the arrows walk from the branch’s last BN into the SE branch and out to the ⊗', () => {
+		expect(treeKey(t, 'layer1.0.bn3', 'ArrowDown')).toEqual({ do: 'focus', id: 'layer1.0.se.pool' });
+		expect(treeKey(t, 'layer1.0.se.gate', 'ArrowDown')).toEqual({ do: 'focus', id: 'layer1.0.se.scale' });
+		expect(treeKey(t, 'layer1.0.se.fc1', 'ArrowLeft')).toEqual({ do: 'focus', id: 'layer1.0' });
+	});
+});

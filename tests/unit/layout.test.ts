@@ -5,6 +5,7 @@ import {
 	groupsHolding,
 	presetSpec,
 	PRESET_NAMES,
+	type ArchSpec,
 	type BlockGraph
 } from '../../src/lib/arch';
 import {
@@ -65,8 +66,8 @@ function checkInvariants(graph: BlockGraph, layout: DiagramLayout) {
 	for (const e of layout.edges) if (e.kind === 'main') mainIn.set(e.to, (mainIn.get(e.to) ?? 0) + 1);
 	for (const b of layout.boxes) {
 		const n = graph.byId.get(b.id);
-		const onShortcut = n?.path === 'shortcut';
-		expect(mainIn.get(b.id) ?? 0, b.id).toBe(b.id === 'input' || onShortcut ? 0 : 1);
+		const aside = n?.path === 'shortcut' || n?.path === 'attention';
+		expect(mainIn.get(b.id) ?? 0, b.id).toBe(b.id === 'input' || aside ? 0 : 1);
 	}
 }
 
@@ -222,6 +223,150 @@ describe('layoutDiagram', () => {
 	});
 });
 
+/** timm's layouts written as specs (timm 1.0.29 resnet.py / resnetv2.py), from torchvision's resnet50. */
+function timmLike(edit: Partial<ArchSpec>, input = 224): BlockGraph {
+	const base = presetSpec('resnet50')!;
+	return buildGraph({ ...base, input: { channels: 3, height: input, width: input }, ...edit });
+}
+const RESNET50D: Partial<ArchSpec> = { stem: { kind: 'deep', width: 64 }, shortcut: 'D' };
+const SE: Partial<ArchSpec> = { attention: { kind: 'se', ratio: 1 / 16, divisor: 8 } };
+const ECA: Partial<ArchSpec> = { attention: { kind: 'eca', gamma: 2, beta: 1 } };
+const PRE: Partial<ArchSpec> = { order: 'pre' };
+
+describe('the family in the diagram', () => {
+	const inside = (inner: { x: number; w: number }, outer: { x: number; w: number }) =>
+		inner.x >= outer.x && inner.x + inner.w <= outer.x + outer.w;
+
+	it('every variant keeps every invariant, collapsed, by default and fully open, one column or many', () => {
+		for (const edit of [RESNET50D, SE, { ...RESNET50D, ...ECA }, PRE, { ...PRE, shortcut: 'D' as const }]) {
+			const g = timmLike(edit);
+			for (const exp of [new Set<string>(), defaultExpanded(g), new Set(groupIds(g, true))])
+				for (const columns of [false, true]) checkInvariants(g, layoutDiagram(g, exp, { columns }));
+		}
+	});
+
+	it('SE: the branch (pool → fc1 → ReLU → fc2 → sigmoid) sits left of the main line and feeds the ⊗ below its gate', () => {
+		const g = timmLike(SE);
+		const l = layoutDiagram(g, new Set(['layer1', 'layer1.0']));
+		const box = (id: string) => l.boxes.find((b) => b.id === id)!;
+		const side = ['pool', 'fc1', 'act', 'fc2', 'gate'].map((p) => box(`layer1.0.se.${p}`));
+		expect(side.map((b) => b.op)).toEqual(['avgpool', 'conv2d', 'relu', 'conv2d', 'sigmoid']);
+		// timm seresnet50: layer1.0.se.fc1 = Conv2d(256, 16, 1×1): make_divisible(256/16, 8) = 16.
+		expect(box('layer1.0.se.fc1').label).toBe('conv 1×1, 16');
+		const main = box('layer1.0.conv3');
+		for (const b of side) expect(b.x + b.w).toBeLessThan(main.x);
+		const scale = box('layer1.0.se.scale');
+		expect(scale.op).toBe('scale');
+		expect(scale.x).toBe(main.x);
+		expect(scale.y).toBeGreaterThan(box('layer1.0.se.gate').y + box('layer1.0.se.gate').h);
+		const att = l.edges.filter((e) => e.kind === 'attention').map((e) => `${e.from}->${e.to}`);
+		expect(att).toEqual([
+			'layer1.0.bn3->layer1.0.se.pool',
+			'layer1.0.se.pool->layer1.0.se.fc1',
+			'layer1.0.se.fc1->layer1.0.se.act',
+			'layer1.0.se.act->layer1.0.se.fc2',
+			'layer1.0.se.fc2->layer1.0.se.gate',
+			'layer1.0.se.gate->layer1.0.se.scale'
+		]);
+		// The branch is scaled on the main line: bn3 → ⊗ → add.
+		expect(
+			l.edges.some((e) => e.kind === 'main' && e.from === 'layer1.0.bn3' && e.to === 'layer1.0.se.scale')
+		).toBe(true);
+		expect(inside(side[0], l.byId.get('layer1.0')!)).toBe(true);
+		expect(inside(l.byId.get('layer1.0')!, l.byId.get('layer1')!)).toBe(true);
+		const closedBlock = l.boxes.find((b) => b.id === 'layer1.1')!;
+		expect([closedBlock.label, closedBlock.sublabel]).toEqual(['layer1.1 · SE', 'bottleneck · 256→256']);
+		expect(l.byId.get('layer1.0')!.sublabel).toBe('bottleneck · 64→256 · SE · projection shortcut');
+	});
+
+	it('ECA: one conv1d across the channels, k from C as timm computes it (5 for 256 … 7 for 2048)', () => {
+		const g = timmLike({ ...RESNET50D, ...ECA });
+		const l = layoutDiagram(g, new Set(['layer1', 'layer1.0', 'layer4', 'layer4.2']));
+		// timm ecaresnet50d: layer1.0.se.conv weight [1, 1, 5], layer4.0.se.conv [1, 1, 7].
+		expect(l.boxes.find((b) => b.id === 'layer1.0.se.conv')!.label).toBe('conv1d k5 across C');
+		expect(l.boxes.find((b) => b.id === 'layer4.2.se.conv')!.label).toBe('conv1d k7 across C');
+		const f = nodeFormulas(g, g.byId.get('layer4.2.se.conv')!).map(formulaText);
+		expect(f[0]).toBe(
+			'k = t = ⌊|log₂C + β| / γ⌋; k = t if t is odd else t + 1, at least 3 = t = ⌊|log₂2048 + 1| / 2⌋ = 6 → k = 7'
+		);
+	});
+
+	it('shortcut D: the avg pool before the 1×1 conv, in the shortcut column; none at stride 1', () => {
+		const g = timmLike(RESNET50D);
+		const l = layoutDiagram(g, new Set(['layer1', 'layer1.0', 'layer2', 'layer2.0']));
+		const proj = l.edges.filter((e) => e.kind === 'projection').map((e) => `${e.from}->${e.to}`);
+		// timm resnet50d: layer2.0.downsample = AvgPool2d(2, 2, ceil) → Conv2d 1×1 → BN; layer1.0 (stride 1): conv → BN.
+		expect(proj).toEqual([
+			'stem->layer1.0.downsample.1',
+			'layer1.0.downsample.1->layer1.0.downsample.2',
+			'layer1.0.downsample.2->layer1.0.add',
+			'layer1.2->layer2.0.downsample.0',
+			'layer2.0.downsample.0->layer2.0.downsample.1',
+			'layer2.0.downsample.1->layer2.0.downsample.2',
+			'layer2.0.downsample.2->layer2.0.add'
+		]);
+		const pool = l.boxes.find((b) => b.id === 'layer2.0.downsample.0')!;
+		expect(pool.op).toBe('avgpool2d');
+		expect(pool.x).toBeGreaterThan(l.boxes.find((b) => b.id === 'layer2.0.conv1')!.x);
+		expect(l.boxes.some((b) => b.id === 'layer1.0.downsample.0')).toBe(false);
+		// Collapsed: the lane's badge says the shortcut pools.
+		const closed = layoutDiagram(g, new Set(['layer2']));
+		expect(closed.edges.find((e) => e.to === 'layer2.0' && e.kind === 'projection')!.badge!.text).toBe('avg');
+		expect(closed.boxes.find((b) => b.id === 'stem')!.sublabel).toBe('3×conv 3×3 · max pool /2');
+	});
+
+	it('avg pool formula: ceil mode (timm resnet50d at 200²: layer3.0.downsample.0 25×25 → 13×13)', () => {
+		const g = timmLike(RESNET50D, 200);
+		const n = g.byId.get('layer3.0.downsample.0')!;
+		expect(n.outShape).toEqual([512, 13, 13]);
+		expect(formulaText(nodeFormulas(g, n)[0])).toBe(
+			'H_out, W_out = ⌈(H_in − k)/s⌉ + 1 (ceil mode; a window cut by the border averages what it covers) = ⌈(25−2)/2⌉+1 = 13'
+		);
+	});
+
+	it('SE formula: rd = make_divisible(C·ratio, divisor) (timm seresnet50 layer4: 2048 → 128)', () => {
+		const g = timmLike(SE);
+		const f = nodeFormulas(g, g.byId.get('layer4.0.se.fc1')!).map(formulaText);
+		expect(f[0]).toBe('rd = make_divisible(C·ratio, divisor) = make_divisible(2048·0.0625, 8) = 128');
+		expect(nodeFormulas(g, g.byId.get('layer4.0.se.fc2')!).some((x) => x.name === 'rd')).toBe(false);
+	});
+
+	it('pre-activation: BN and ReLU before each conv; the projection leaves from norm1’s ReLU', () => {
+		const g = timmLike(PRE);
+		const b0 = g.stages[0].blocks[0].id;
+		expect(b0).toBe('stages.0.blocks.0');
+		const l = layoutDiagram(g, new Set(['stages.0', b0]));
+		expect(l.byId.get(b0)!.sublabel).toBe('pre-act bottleneck · 64→256 · projection shortcut');
+		const mainOps = l.boxes
+			.filter((b) => b.parent === b0 && g.byId.get(b.id)!.path === 'main')
+			.map((b) => b.op);
+		expect(mainOps).toEqual([
+			'batchnorm',
+			'relu',
+			'conv2d',
+			'batchnorm',
+			'relu',
+			'conv2d',
+			'batchnorm',
+			'relu',
+			'conv2d',
+			'add'
+		]);
+		const conv = l.boxes.find((b) => b.parent === b0 && g.byId.get(b.id)!.path === 'shortcut')!;
+		const into = l.edges.find((e) => e.to === conv.id)!;
+		const act = l.byId.get(into.from)!;
+		expect(g.byId.get(act.id)!.op).toBe('relu');
+		expect(act.parent).toBe(b0);
+		// Branches off the ReLU's right side, and the conv sits below it.
+		expect(into.points[0]).toEqual([act.x + act.w, act.y + act.h / 2]);
+		expect(conv.y).toBeGreaterThan(act.y + act.h);
+		expect(l.boxes.find((b) => b.id === 'stages.0')).toBeUndefined();
+		const closed = layoutDiagram(g, new Set(['stages.1']));
+		expect(closed.boxes.find((b) => b.id === 'stages.1.blocks.1')!.sublabel).toBe('pre-act · 512→512');
+		expect(closed.boxes.find((b) => b.id === 'head')!.sublabel).toBe('BN, ReLU · avg pool · fc 1000');
+	});
+});
+
 describe('formulas', () => {
 	it('conv MACs factors multiply to the graph numbers (resnet50 layer1.0.conv2: 56·56·64·64·9)', () => {
 		const g = graphOf('resnet50');
@@ -277,5 +422,20 @@ describe('fitTicks', () => {
 		const g = graphOf('resnet1202');
 		const rf = colourScale(layoutDiagram(g, new Set()).boxes, 'receptiveField');
 		expect(fitTicks(rf, 150, charPx).length).toBeLessThan(rf.ticks.length);
+	});
+});
+
+describe('long block ids', () => {
+	it('a resnetv2 block box is named by its part under the stage (stages.0.blocks.1 → blocks.1)', () => {
+		const g = buildGraph(presetSpec('resnetv2_50')!);
+		const l = layoutDiagram(g, new Set(['stages.0']));
+		expect(l.boxes.filter((b) => b.kind === 'block').map((b) => `${b.id} ${b.label}`)).toEqual([
+			'stages.0.blocks.0 blocks.0',
+			'stages.0.blocks.1 blocks.1',
+			'stages.0.blocks.2 blocks.2'
+		]);
+		expect(
+			layoutDiagram(graphOf('resnet50'), new Set(['layer1'])).boxes.find((b) => b.id === 'layer1.2')!.label
+		).toBe('layer1.2');
 	});
 });

@@ -3,7 +3,8 @@
  *
  * Data flows top to bottom. Three levels: a stage is one box, or a frame holding its blocks; a
  * block is one box (its shortcut drawn as a lane on its right, joining at ⊕ below it), or a frame
- * holding its layers (the shortcut's layers in a side column). The stem and the head are one box
+ * holding its layers (the shortcut's layers in a side column on the right, the SE / ECA branch in
+ * one on the left, feeding the ⊗ that scales the residual branch). The stem and the head are one box
  * or a frame holding their layers. In `columns` mode each stage gets its own column (input and
  * stem above the first, head below the last) and connectors run through the gutters; otherwise
  * everything is one column.
@@ -24,9 +25,11 @@ import type {
 } from '../arch';
 import { groupsHolding } from '../arch/ids';
 import { shapeText } from '../arch/units';
+import { blockOrder, stemPool, type ArchSpec } from '../arch/spec';
 
 export type BoxKind = 'node' | 'block' | 'stage' | 'section';
-export type EdgeKind = 'main' | 'identity' | 'projection' | 'zeropad';
+/** `attention`: the SE / ECA side branch, from the residual branch to its ⊗ scale. */
+export type EdgeKind = 'main' | 'identity' | 'projection' | 'zeropad' | 'attention';
 
 interface Placed {
 	id: string;
@@ -177,11 +180,31 @@ export function nodeLabel(n: GraphNode): string {
 			return `zero-pad +${n.padChannels} ch /${n.stride}`;
 		case 'avgpool':
 			return 'global avg pool';
+		case 'avgpool2d':
+			return `avg pool ${n.kernel}×${n.kernel} /${n.stride}`;
+		case 'conv1d':
+			return `conv1d k${n.kernel} across C`;
+		case 'sigmoid':
+			return 'sigmoid σ';
+		case 'scale':
+			return 'scale ⊗';
 		case 'flatten':
 			return 'flatten';
 		case 'linear':
 			return `fc ${n.inFeatures}→${n.outFeatures}`;
 	}
+}
+
+/** The stem in a few words (a box holds about 25 characters): "conv 7×7 /2 · max pool /2", "3×conv 3×3 · conv pool /2". */
+export function stemSummary(stem: ArchSpec['stem']): string {
+	const convs =
+		stem.kind === 'imagenet'
+			? 'conv 7×7 /2'
+			: stem.kind === 'cifar'
+				? 'conv 3×3'
+				: `3×conv ${stem.kind === 'deep_tiered' ? 'tiered' : '3×3'}`;
+	const pool = stemPool(stem);
+	return pool === 'none' ? convs : `${convs} · ${pool === 'max' ? 'max' : 'conv'} pool /2`;
 }
 
 const SHORTCUT_TEXT: Record<ShortcutKind, string> = {
@@ -267,7 +290,7 @@ interface Col {
 	last: DiagramBox | null;
 }
 
-type Extent = { bottom: number; right: number };
+type Extent = { bottom: number; right: number; left: number };
 
 /**
  * Places boxes, frames and edges one column at a time, centred on x = 0. Edges on the main line
@@ -484,7 +507,7 @@ class Builder {
 				const r = this.stage(it.st, 0, y);
 				bottom = r.bottom;
 				c.right = Math.max(c.right, r.right);
-				if (this.expanded.has(it.st.id)) c.left = Math.min(c.left, -W / 2 - 2 * PAD);
+				c.left = Math.min(c.left, r.left);
 			}
 			if (c.first === null) c.first = this.boxes[c.boxStart] ?? null;
 			y = bottom + GAP;
@@ -500,10 +523,8 @@ class Builder {
 		const g: SectionGroup = id === 'stem' ? this.graph.stem : this.graph.head;
 		const sublabel =
 			id === 'stem'
-				? spec.stem.kind === 'imagenet'
-					? 'conv 7×7 /2 · max pool /2'
-					: 'conv 3×3'
-				: `${spec.head.pool === 'avg' ? 'avg pool' : 'flatten'} · fc ${spec.head.classes}`;
+				? stemSummary(spec.stem)
+				: `${blockOrder(spec) === 'pre' ? 'BN, ReLU · ' : ''}${spec.head.pool === 'avg' ? 'avg pool' : 'flatten'} · fc ${spec.head.classes}`;
 		const group = { id, ...g };
 		if (this.expanded.has(id)) {
 			const f = this.openFrame(group, 'section', c - W / 2 - PAD, y, HEADER_BLOCK, id, sublabel, g.nodeIds);
@@ -531,38 +552,75 @@ class Builder {
 				shortcut: null,
 				count: st.blocks.length
 			});
-			return { bottom: y + STAGE_H, right: c + W / 2 };
+			return { bottom: y + STAGE_H, right: c + W / 2, left: c - W / 2 };
 		}
 		const f = this.openFrame(st, 'stage', c - W / 2 - 2 * PAD, y, HEADER_STAGE, st.id, sublabel, nodeIds);
 		let yy = y + HEADER_STAGE + GAP_IN;
 		let right = c + W / 2 + PAD;
+		let left = f.x + PAD;
 		let bottom = yy;
 		for (const bl of st.blocks) {
 			const r = this.expanded.has(bl.id) ? this.blockFrame(bl, c, yy) : this.block(bl, c, yy);
 			right = Math.max(right, r.right);
+			left = Math.min(left, r.left);
 			bottom = r.bottom;
 			yy = bottom + GAP;
 		}
+		// An open block with an attention branch reaches further left than the stage's usual edge.
+		f.x = Math.min(f.x, left - PAD);
 		this.closeFrame(f, right + PAD, bottom + FRAME_BOTTOM);
-		return { bottom: bottom + FRAME_BOTTOM, right: right + PAD };
+		return { bottom: bottom + FRAME_BOTTOM, right: right + PAD, left: f.x };
 	}
 
-	private blockSublabel(bl: BlockGroup): string {
-		const stride = bl.index === 0 ? this.graph.spec.stages[bl.stage].stride : 1;
-		return `${this.graph.spec.block} · ${bl.inShape[0]}→${bl.outShape[0]}${stride > 1 ? ` /${stride}` : ''}`;
+	/**
+	 * A block box's name: its id, or under its open stage's header only the part after the stage
+	 * when the id is long (timm resnetv2's `stages.0.blocks.1` → `blocks.1`), so the index shows.
+	 */
+	private blockLabel(bl: BlockGroup): string {
+		const stage = this.graph.stages[bl.stage].id;
+		const name = bl.id.length > 12 && bl.id.startsWith(`${stage}.`) ? bl.id.slice(stage.length + 1) : bl.id;
+		// The attention rides on the name (the second line is full with the block's kind and widths).
+		return bl.attention ? `${name} · ${bl.attention.toUpperCase()}` : name;
+	}
+
+	/**
+	 * The block's kind and widths: "bottleneck · 256→512 /2". A closed box (about 25 characters)
+	 * says "pre-act" in place of the kind for a pre-activation block; an open frame says both.
+	 */
+	private blockSublabel(bl: BlockGroup, long: boolean): string {
+		const spec = this.graph.spec;
+		const stride = bl.index === 0 ? spec.stages[bl.stage].stride : 1;
+		const pre = blockOrder(spec) === 'pre';
+		const kind = pre ? (long ? `pre-act ${spec.block}` : 'pre-act') : spec.block;
+		const att = long && bl.attention ? ` · ${bl.attention.toUpperCase()}` : '';
+		return `${kind} · ${bl.inShape[0]}→${bl.outShape[0]}${stride > 1 ? ` /${stride}` : ''}${att}`;
 	}
 
 	/** A closed block: one box, its shortcut a lane on its right joining at ⊕ below it. */
 	private block(bl: BlockGroup, c: number, y: number): Extent {
 		const producer = this.prev;
-		const b = this.groupBox('block', bl, c, y, BLOCK_H, bl.id, this.blockSublabel(bl), bl.nodeIds, {
-			shortcut: bl.shortcut,
-			count: bl.nodeIds.length
-		});
-		if (bl.shortcut === 'none' || !producer) return { bottom: y + BLOCK_H, right: c + W / 2 };
+		const b = this.groupBox(
+			'block',
+			bl,
+			c,
+			y,
+			BLOCK_H,
+			this.blockLabel(bl),
+			this.blockSublabel(bl, false),
+			bl.nodeIds,
+			{
+				shortcut: bl.shortcut,
+				count: bl.nodeIds.length
+			}
+		);
+		if (bl.shortcut === 'none' || !producer)
+			return { bottom: y + BLOCK_H, right: c + W / 2, left: c - W / 2 };
 		const yb = y - BRANCH;
 		const yj = y + BLOCK_H + JOIN_DY;
-		const badgeText = bl.shortcut === 'projection' ? '1×1' : bl.shortcut === 'zeropad' ? 'pad' : null;
+		// Shortcut D: an average pool before its 1×1 conv.
+		const pooled = bl.nodeIds.some((id) => this.node(id).op === 'avgpool2d');
+		const badgeText =
+			bl.shortcut === 'projection' ? (pooled ? 'avg' : '1×1') : bl.shortcut === 'zeropad' ? 'pad' : null;
 		const badge = badgeText ? { x: c + LANE, y: y + BLOCK_H / 2, text: badgeText } : null;
 		this.edge(
 			producer,
@@ -578,35 +636,117 @@ class Builder {
 			null,
 			{ join: { x: c, y: yj }, badge }
 		);
-		return { bottom: y + BLOCK_H, right: c + LANE + BADGE_HALF };
+		return { bottom: y + BLOCK_H, right: c + LANE + BADGE_HALF, left: c - W / 2 };
 	}
 
-	/** An open block: its main-path layers down the middle, its shortcut on the right. */
+	/**
+	 * An open block: its main-path layers down the middle, its shortcut on the right, its
+	 * attention branch (SE / ECA) on the left, leaving the main line before the ⊗ scale and
+	 * coming back into it (the ⊗ moves down below the branch's gate).
+	 */
 	private blockFrame(bl: BlockGroup, c: number, y: number): Extent {
 		const producer = this.prev;
+		const attIds = bl.nodeIds.filter((id) => this.node(id).path === 'attention');
+		const left = attIds.length ? c - W / 2 - SIDE_GAP - SIDE_W : c - W / 2;
 		const f = this.openFrame(
 			bl,
 			'block',
-			c - W / 2 - PAD,
+			left - PAD,
 			y,
 			HEADER_BLOCK,
 			bl.id,
-			`${this.blockSublabel(bl)} · ${SHORTCUT_TEXT[bl.shortcut]}`,
+			`${this.blockSublabel(bl, true)} · ${SHORTCUT_TEXT[bl.shortcut]}`,
 			bl.nodeIds
 		);
 		const top = y + HEADER_BLOCK + GAP_IN;
 		let yy = top;
 		let add: DiagramBox | undefined;
+		const mainBoxes = new Map<string, DiagramBox>();
 		for (const id of bl.nodeIds.filter((id) => this.node(id).path === 'main')) {
-			const b = this.nodeBox(this.node(id), c - W / 2, yy);
+			const n = this.node(id);
+			let branchEnd: number | null = null;
+			if (n.op === 'scale' && attIds.length) {
+				branchEnd = this.attentionPath(attIds, mainBoxes, c, yy);
+				yy = Math.max(yy, branchEnd + NODE_GAP);
+			}
+			const b = this.nodeBox(n, c - W / 2, yy);
 			this.connect(b);
+			mainBoxes.set(id, b);
+			if (branchEnd !== null) this.attentionJoin(attIds, b, c);
 			if (!add && b.op === 'add') add = b;
 			yy += NODE_H + NODE_GAP;
 		}
 		const bottom = yy - NODE_GAP;
-		const right = add && producer ? this.shortcutPath(bl, producer, add, c, top) : c + W / 2;
+		const right = add && producer ? this.shortcutPath(bl, producer, add, c, top, mainBoxes) : c + W / 2;
 		this.closeFrame(f, right + PAD, bottom + FRAME_BOTTOM);
-		return { bottom: bottom + FRAME_BOTTOM, right: right + PAD };
+		return { bottom: bottom + FRAME_BOTTOM, right: right + PAD, left: f.x };
+	}
+
+	/**
+	 * The attention branch's layers in a column left of the main line, from the box whose output
+	 * they read (the branch's last BN), starting just below it. Returns the bottom of the gate.
+	 */
+	private attentionPath(
+		attIds: readonly string[],
+		main: ReadonlyMap<string, DiagramBox>,
+		c: number,
+		y: number
+	): number {
+		const src = main.get(this.node(attIds[0]).inputs[0]);
+		const sx = c - W / 2 - SIDE_GAP - SIDE_W;
+		const sc = sx + SIDE_W / 2;
+		let sy = src ? src.y + src.h + NODE_GAP : y;
+		// Off the source box's left side, at its middle, clear of the shape label below it.
+		const yb = src ? src.y + src.h / 2 : y - BRANCH;
+		let from: DiagramBox | null = src ?? null;
+		for (const id of attIds) {
+			const b = this.nodeBox(this.node(id), sx, sy, SIDE_W);
+			if (from) {
+				const first = from === src;
+				const pts: [number, number][] = first
+					? [
+							[from.x, yb],
+							[sc, yb],
+							[sc, sy]
+						]
+					: [
+							[sc, from.y + from.h],
+							[sc, sy]
+						];
+				this.edge(
+					from,
+					b,
+					'attention',
+					pts,
+					from.outShape,
+					first ? null : { x: sc - LABEL_DX, y: from.y + from.h + LABEL_DY }
+				);
+			}
+			from = b;
+			sy += NODE_H + NODE_GAP;
+		}
+		return sy - NODE_GAP;
+	}
+
+	/** The gate (the branch's last box) into the ⊗ scale, from the left. */
+	private attentionJoin(attIds: readonly string[], scale: DiagramBox, c: number) {
+		const gate = this.boxes.find((b) => b.id === attIds[attIds.length - 1]);
+		if (!gate) return;
+		const sc = cx(gate);
+		const y0 = gate.y + gate.h;
+		const ya = scale.y + scale.h / 2;
+		this.edge(
+			gate,
+			scale,
+			'attention',
+			[
+				[sc, y0],
+				[sc, ya],
+				[c - W / 2, ya]
+			],
+			gate.outShape,
+			{ x: sc - LABEL_DX, y: y0 + LABEL_DY }
+		);
 	}
 
 	/**
@@ -619,7 +759,8 @@ class Builder {
 		producer: DiagramBox,
 		add: DiagramBox,
 		c: number,
-		top: number
+		top: number,
+		main: ReadonlyMap<string, DiagramBox>
 	): number {
 		const sideIds = bl.nodeIds.filter((id) => this.node(id).path === 'shortcut');
 		const yb = top - BRANCH;
@@ -643,17 +784,27 @@ class Builder {
 		const kind: EdgeKind = bl.shortcut === 'zeropad' ? 'zeropad' : 'projection';
 		const sx = c + W / 2 + SIDE_GAP;
 		const sc = sx + SIDE_W / 2;
-		let sy = top + NODE_H + NODE_GAP;
-		let from: DiagramBox = producer;
+		// Pre-activation: the projection reads the block's pre-activated input (norm1's ReLU), a
+		// box inside the block; it branches off that box's right side.
+		const inner = main.get(this.node(sideIds[0]).inputs[0]);
+		const start = inner ?? producer;
+		let sy = inner ? inner.y + inner.h + NODE_GAP : top + NODE_H + NODE_GAP;
+		let from: DiagramBox = start;
 		for (const id of sideIds) {
 			const b = this.nodeBox(this.node(id), sx, sy, SIDE_W);
-			const first = from === producer;
+			const first = from === start;
 			const pts: [number, number][] = first
-				? [
-						[c, yb],
-						[sc, yb],
-						[sc, sy]
-					]
+				? inner
+					? [
+							[c + W / 2, inner.y + inner.h / 2],
+							[sc, inner.y + inner.h / 2],
+							[sc, sy]
+						]
+					: [
+							[c, yb],
+							[sc, yb],
+							[sc, sy]
+						]
 				: [
 						[sc, from.y + from.h],
 						[sc, sy]

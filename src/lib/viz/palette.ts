@@ -20,6 +20,8 @@ export interface Palette {
 	identity: string;
 	projection: string;
 	zeropad: string;
+	/** The SE / ECA branch. */
+	attention: string;
 	/** Selection. */
 	accent: string;
 	/** Keyboard focus. */
@@ -57,6 +59,7 @@ export const PALETTES: { light: Palette; dark: Palette } = {
 		identity: '#2f7d32',
 		projection: '#b3541e',
 		zeropad: '#7b3fb0',
+		attention: '#0b7285',
 		accent: '#d6336c',
 		focus: '#1f6feb',
 		tipBg: '#ffffff',
@@ -77,6 +80,7 @@ export const PALETTES: { light: Palette; dark: Palette } = {
 		identity: '#66bb6a',
 		projection: '#f0883e',
 		zeropad: '#c297ff',
+		attention: '#3bc9db',
 		accent: '#ff6b9d',
 		focus: '#58a6ff',
 		tipBg: '#1c2128',

@@ -24,7 +24,9 @@ export const edgeColour = (p: Palette, kind: EdgeKind): string =>
 			? p.identity
 			: kind === 'projection'
 				? p.projection
-				: p.zeropad;
+				: kind === 'attention'
+					? p.attention
+					: p.zeropad;
 
 const esc = (s: string) =>
 	s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -79,7 +81,8 @@ export function diagramSvg(
 	const kinds: [EdgeKind, string][] = [
 		['identity', 'identity'],
 		['projection', 'projection 1×1 conv + BN'],
-		['zeropad', 'zero-pad (option A)']
+		['zeropad', 'zero-pad (option A)'],
+		['attention', 'SE / ECA branch → ⊗']
 	];
 	for (const [k, text] of kinds) {
 		if (!layout.edges.some((e) => e.kind === k)) continue;
