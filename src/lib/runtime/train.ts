@@ -437,7 +437,7 @@ export class Trainer {
 		const tf = this.#tf;
 		for (const s of stats) {
 			const p = this.#params.get(s.node.id)!;
-			const unbiased = tf.mul(s.variance, 1);
+			const unbiased = tf.mul(s.variance, s.count / Math.max(1, s.count - 1));
 			const mean = tf.keep(tf.add(tf.mul(p.runningMean!, 1 - BN_MOMENTUM), tf.mul(s.mean, BN_MOMENTUM)));
 			const variance = tf.keep(tf.add(tf.mul(p.runningVar!, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)));
 			p.runningMean!.dispose();
@@ -554,5 +554,5 @@ export class Trainer {
 function crossEntropy(tf: TF, logits: tfType.Tensor2D, labels: tfType.Tensor1D): tfType.Scalar {
 	const logp = tf.logSoftmax(logits);
 	const onehot = tf.oneHot(labels, logits.shape[1]);
-	return tf.neg(tf.mean(tf.sum(tf.mul(onehot, logp), 1)));
+	return tf.neg(tf.mean(tf.sum(tf.mul(onehot, logp), 1))) as tfType.Scalar;
 }
