@@ -44,6 +44,7 @@ describe.each(['cpu', 'wasm'])('training on tfjs %s vs PyTorch', (backend) => {
 	it('has the committed cases', () => {
 		expect(cases.map((c) => c.name).sort()).toEqual([
 			'basic-a-sgd',
+			'basic-b-momentum-no-decay',
 			'bottleneck-b-adam',
 			'frozen-backbone',
 			'groups-c-sgd',

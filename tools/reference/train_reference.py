@@ -82,6 +82,10 @@ CASES = {
         spec("plain-flatten-bias", channels=1, h=11, w=11, residual=False, bias=True, pool="flatten"),
         {"kind": "sgd", "lr": 0.05, "momentum": 0.5, "weightDecay": 1e-3}, "none", 7, 3, 4,
     ),
+    "basic-b-momentum-no-decay": (
+        spec("basic-b-momentum-no-decay", channels=1, h=10, w=10, shortcut="B"),
+        {"kind": "sgd", "lr": 0.1, "momentum": 0.9, "weightDecay": 0.0}, "none", 6, 3, 3,
+    ),
     "frozen-backbone": (spec("frozen-backbone", stages=((1, 4, 1), (1, 8, 2))), SGD, "backbone", 8, 4, 3),
 }
 

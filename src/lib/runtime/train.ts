@@ -406,7 +406,7 @@ export class Trainer {
 			if (opt.kind === 'sgd') {
 				let step = g;
 				if (opt.momentum !== 0) {
-					const buf = slots ? tf.add(tf.mul(slots[0], opt.momentum), g) : g;
+					const buf = slots ? tf.add(tf.mul(slots[0], opt.momentum), g) : tf.clone(g);
 					this.#setSlots(i, [buf]);
 					step = buf;
 				}
