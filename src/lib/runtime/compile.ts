@@ -802,7 +802,7 @@ function fitTo(tf: TF, x: tfType.Tensor4D, height: number, width: number): tfTyp
  * over the edge averages only what it covers). Windows that tile (k = s, timm's case) are summed
  * by a reshape, differentiable on every backend; others by avgPool × k².
  */
-function averagePoolCeil(
+export function averagePoolCeil(
 	tf: TF,
 	x: tfType.Tensor4D,
 	node: Extract<GraphNode, { op: 'avgpool2d' }>
@@ -841,7 +841,7 @@ function windowCounts(h: number, w: number, oh: number, ow: number, k: number, s
  * ECA's Conv1d(1, 1, k, padding) across the channels of a pooled map [N, 1, 1, C]: the channels
  * as a sequence of length C with one feature, zero-padded on both sides.
  */
-function channelConv1d(
+export function channelConv1d(
 	tf: TF,
 	x: tfType.Tensor4D,
 	filter: tfType.Tensor3D,
