@@ -46,9 +46,12 @@ describe.each(['cpu', 'wasm'])('training on tfjs %s vs PyTorch', (backend) => {
 			'basic-a-sgd',
 			'basic-b-momentum-no-decay',
 			'bottleneck-b-adam',
+			'eca-bottleneck',
 			'frozen-backbone',
 			'groups-c-sgd',
-			'plain-flatten-bias'
+			'plain-flatten-bias',
+			'preact-basic',
+			'se-d-deep-stem'
 		]);
 	});
 

@@ -23,7 +23,15 @@ import type * as tfType from '@tensorflow/tfjs-core';
 import type { BlockGraph, GraphNode } from '../arch/graph';
 import { expectedTensors, WeightsListError, checkWeights, type TensorMap } from '../weights/index';
 import { lrAt, type Schedule } from '../train/schedule';
-import { compile, optionAShortcut, padOf, subsampleWithGradient, type CompiledNet } from './compile';
+import {
+	averagePoolCeil,
+	channelConv1d,
+	compile,
+	optionAShortcut,
+	padOf,
+	subsampleWithGradient,
+	type CompiledNet
+} from './compile';
 
 type TF = typeof tfType;
 type T4 = tfType.Tensor4D;
@@ -67,7 +75,7 @@ type BnNode = Extract<GraphNode, { op: 'batchnorm' }>;
 
 /** The trainable state of one node: its parameters, tfjs-shaped, and a BN's running statistics. */
 interface Params {
-	/** conv: [k, k, in/g, out]; linear: [out, in] (PyTorch's); BN: γ [C]. */
+	/** conv: [k, k, in/g, out]; conv1d: [k, 1, 1]; linear: [out, in] (PyTorch's); BN: γ [C]. */
 	weight?: tfType.Variable;
 	/** conv, linear: bias; BN: β. */
 	bias?: tfType.Variable;
@@ -117,6 +125,11 @@ const trainOps: OpTable = {
 			n.padChannels
 		),
 	avgpool: (ctx, _n, x) => ctx.tf.mean(x, [1, 2], true),
+	avgpool2d: (ctx, n, x) => averagePoolCeil(ctx.tf, x, n),
+	conv1d: (ctx, n, x) =>
+		channelConv1d(ctx.tf, x, ctx.params.get(n.id)!.weight as unknown as tfType.Tensor3D, n.padding),
+	sigmoid: (ctx, _n, x) => ctx.tf.sigmoid(x),
+	scale: (ctx, n, x, values) => ctx.tf.mul(x, values.get(n.inputs[1])!),
 	flatten: (ctx, n, x) =>
 		ctx.tf.reshape(ctx.tf.transpose(x, [0, 3, 1, 2]), [x.shape[0], 1, 1, n.outShape[0]]) as T4,
 	linear: (ctx, n, x) => {
@@ -266,6 +279,10 @@ export class Trainer {
 					bias: n.bias ? variable(tf.tensor1d(get(`${n.id}.bias`).data)) : undefined
 				});
 				torch.dispose();
+			} else if (n.op === 'conv1d') {
+				// PyTorch [1, 1, k] → tfjs conv1d's [k, 1, 1] (the same values in the same order)
+				const w = get(`${n.id}.weight`);
+				this.#params.set(n.id, { weight: variable(tf.tensor3d(w.data, [n.kernel, 1, 1])) });
 			} else if (n.op === 'batchnorm') {
 				this.#params.set(n.id, {
 					weight: variable(tf.tensor1d(get(`${n.id}.weight`).data)),
@@ -276,7 +293,7 @@ export class Trainer {
 			} else if (n.op === 'linear') {
 				const w = get(`${n.id}.weight`);
 				this.#params.set(n.id, {
-					weight: variable(tf.tensor2d(w.data, w.shape as [number, number])),
+					weight: variable(tf.tensor2d(w.data, [n.outFeatures, n.inFeatures])), // [out, in] or [out, in, 1, 1] (a 1×1 conv head)
 					bias: n.bias ? variable(tf.tensor1d(get(`${n.id}.bias`).data)) : undefined
 				});
 			}
