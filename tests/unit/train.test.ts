@@ -49,6 +49,7 @@ describe.each(['cpu', 'wasm'])('training on tfjs %s vs PyTorch', (backend) => {
 			'eca-bottleneck',
 			'frozen-backbone',
 			'groups-c-sgd',
+			'last-stage-trains',
 			'plain-flatten-bias',
 			'preact-basic',
 			'se-d-deep-stem'

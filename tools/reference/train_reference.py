@@ -91,6 +91,9 @@ CASES = {
         {"kind": "sgd", "lr": 0.1, "momentum": 0.9, "weightDecay": 0.0}, "none", 6, 3, 3,
     ),
     "frozen-backbone": (spec("frozen-backbone", stages=((1, 4, 1), (1, 8, 2))), SGD, "backbone", 8, 4, 3),
+    "last-stage-trains": (
+        spec("last-stage-trains", stages=((1, 4, 1), (1, 8, 2)), shortcut="B"), ADAM, {"lastStages": 1}, 8, 4, 3,
+    ),
 }
 
 # The ResNet family (issue 12), built by timm 1.0.29 itself (archspec_timm; timm on PYTHONPATH);
@@ -164,6 +167,14 @@ def run_case(name: str, out: Path) -> None:
     if freeze == "backbone":
         model.eval()
         params = list(model.fc.parameters())
+    elif isinstance(freeze, dict):  # the last k stages and the head train; the rest in eval mode
+        stages = len(sp["stages"])
+        trained = [f"layer{i + 1}" for i in range(stages - freeze["lastStages"], stages)] + ["fc"]
+        model.train()
+        for name_, module in model.named_children():
+            if name_ not in trained:
+                module.eval()
+        params = [p for n_, p in model.named_parameters() if n_.split(".")[0] in trained]
     else:
         model.train()
         params = list(model.parameters())
