@@ -16,7 +16,9 @@
  *   once per image and train on it with `stepFeatures`.
  *
  * Convolutions are `tf.conv2d` (grouped: split into groups, concatenated), so their gradients are
- * tfjs's own; on wasm the filter gradient is our kernel (kernels/conv2d-backprop-filter.ts).
+ * tfjs's own; on wasm both convolution gradients are our kernels (kernels/, registered by
+ * `registerTrainingKernels`, which a caller runs before training on wasm). A spec's `dropPath`
+ * (stochastic depth) is not applied.
  * Tensors inside are NHWC; the plain arrays in and out are NCHW (PyTorch's layout).
  */
 import type * as tfType from '@tensorflow/tfjs-core';
