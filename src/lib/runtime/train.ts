@@ -17,7 +17,7 @@
  *
  * Convolutions are `tf.conv2d` (grouped: split into groups, concatenated), so their gradients are
  * tfjs's own; on wasm both convolution gradients are our kernels (kernels/, registered by
- * `registerTrainingKernels`, which a caller runs before training on wasm). A spec's `dropPath`
+ * `registerTrainingKernels`, which `Trainer.create` calls). A spec's `dropPath`
  * (stochastic depth) is not applied.
  * Tensors inside are NHWC; the plain arrays in and out are NCHW (PyTorch's layout).
  */
@@ -25,6 +25,7 @@ import type * as tfType from '@tensorflow/tfjs-core';
 import type { BlockGraph, GraphNode } from '../arch/graph';
 import { expectedTensors, WeightsListError, checkWeights, type TensorMap } from '../weights/index';
 import { lrAt, type Schedule } from '../train/schedule';
+import { registerTrainingKernels } from './kernels/index';
 import {
 	averagePoolCeil,
 	channelConv1d,
@@ -249,6 +250,7 @@ export class Trainer {
 	 */
 	static create(tf: TF, graph: BlockGraph, weights: TensorMap, options: TrainOptions): Trainer {
 		checkOptions(options);
+		registerTrainingKernels(tf);
 		const errors = checkWeights(graph, weights);
 		if (errors.length) throw new WeightsListError(errors);
 		const t = new Trainer(tf, graph, weights, options);
