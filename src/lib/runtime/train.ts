@@ -168,16 +168,59 @@ function batchNorm(ctx: Ctx, n: BnNode, x: T4): T4 {
 		const scale = tf.div(p.weight!, tf.sqrt(tf.add(p.runningVar!, n.eps)));
 		return tf.add(tf.mul(tf.sub(x, p.runningMean!), scale), p.bias!);
 	}
-	const { mean, variance } = tf.moments(x, [0, 1, 2]);
 	const [b, h, w] = x.shape;
-	ctx.stats.push({
-		node: n,
-		mean: tf.keep(mean) as tfType.Tensor1D,
-		variance: tf.keep(variance) as tfType.Tensor1D,
-		count: b * h * w
-	});
-	const scale = tf.mul(tf.rsqrt(tf.add(variance, n.eps)), p.weight!);
-	return tf.add(tf.mul(tf.sub(x, mean), scale), p.bias!);
+	const count = b * h * w;
+	const push = (mean: tfType.Tensor, variance: tfType.Tensor) =>
+		ctx.stats.push({
+			node: n,
+			mean: tf.keep(mean) as tfType.Tensor1D,
+			variance: tf.keep(variance) as tfType.Tensor1D,
+			count
+		});
+	return trainingBatchNorm(tf, n.eps, count, push)(x, p.weight!, p.bias!);
+}
+
+/**
+ * BatchNorm in training mode with its gradient written out (fewer passes over the map than the
+ * gradient of the ops, ≈ 8 instead of ≈ 20). Per channel, over the M = N·H·W positions:
+ * forward y = (x − μ)·γ/√(σ² + ε) + β (σ² biased); backward, with x̂ = (x − μ)/√(σ² + ε):
+ * dβ = Σ dy, dγ = Σ dy·x̂, dx = γ/√(σ² + ε) · (dy − dβ/M − x̂·dγ/M).
+ */
+function trainingBatchNorm(
+	tf: TF,
+	eps: number,
+	count: number,
+	push: (mean: tfType.Tensor, variance: tfType.Tensor) => void
+): (x: T4, gamma: tfType.Tensor, beta: tfType.Tensor) => T4 {
+	const axes = [0, 1, 2];
+	const f = tf.customGrad(((
+		x: T4,
+		gamma: tfType.Tensor1D,
+		beta: tfType.Tensor1D,
+		save: (ts: tfType.Tensor[]) => void
+	) => {
+		const { mean, variance } = tf.moments(x, axes);
+		push(mean, variance);
+		const inv = tf.rsqrt(tf.add(variance, eps));
+		const scale = tf.mul(inv, gamma);
+		save([x, mean, inv, gamma]);
+		return {
+			value: tf.add(tf.mul(x, scale), tf.sub(beta, tf.mul(mean, scale))),
+			gradFunc: (dy: tfType.Tensor, saved: tfType.Tensor[]) => {
+				const [xs, mu, iv, g] = saved;
+				const centred = tf.sub(xs, mu);
+				const dBeta = tf.sum(dy, axes);
+				const dGamma = tf.mul(tf.sum(tf.mul(dy, centred), axes), iv); // Σ dy·x̂
+				const a = tf.mul(g, iv);
+				// dx = dy·a − (x − μ)·(a·iv·dγ/M) − a·dβ/M
+				const k1 = tf.div(tf.mul(tf.mul(a, iv), dGamma), count);
+				const k2 = tf.div(tf.mul(a, dBeta), count);
+				const dx = tf.sub(tf.sub(tf.mul(dy, a), tf.mul(centred, k1)), k2);
+				return [dx, dGamma, dBeta];
+			}
+		};
+	}) as unknown as Parameters<TF['customGrad']>[0]);
+	return f as unknown as (x: T4, gamma: tfType.Tensor, beta: tfType.Tensor) => T4;
 }
 
 /** The node after which training starts (its output is the frozen part's), or null: nothing frozen. */
