@@ -469,7 +469,7 @@ function uploadFilters(
 }
 
 /** PyTorch's symmetric padding as tfjs's explicit padding. */
-function padOf(p: number): Pad {
+export function padOf(p: number): Pad {
 	return p === 0
 		? 'valid'
 		: [
@@ -761,7 +761,7 @@ export function convWithInputGradient(
 }
 
 /** x[:, ::s, ::s, :] with a gradient (tfjs has none for StridedSlice): dy spread with zeros. */
-function subsampleWithGradient(tf: TF, x: tfType.Tensor4D, s: number): tfType.Tensor4D {
+export function subsampleWithGradient(tf: TF, x: tfType.Tensor4D, s: number): tfType.Tensor4D {
 	const f = tf.customGrad(((xt: tfType.Tensor4D) => {
 		const [n, h, w, c] = xt.shape;
 		return {
@@ -834,7 +834,7 @@ function fitTo(tf: TF, x: tfType.Tensor4D, height: number, width: number): tfTyp
  * over the edge averages only what it covers). Windows that tile (k = s, timm's case) are summed
  * by a reshape, differentiable on every backend; others by avgPool × k².
  */
-function averagePoolCeil(
+export function averagePoolCeil(
 	tf: TF,
 	x: tfType.Tensor4D,
 	node: Extract<GraphNode, { op: 'avgpool2d' }>
@@ -873,7 +873,7 @@ function windowCounts(h: number, w: number, oh: number, ow: number, k: number, s
  * ECA's Conv1d(1, 1, k, padding) across the channels of a pooled map [N, 1, 1, C]: the channels
  * as a sequence of length C with one feature, zero-padded on both sides.
  */
-function channelConv1d(
+export function channelConv1d(
 	tf: TF,
 	x: tfType.Tensor4D,
 	filter: tfType.Tensor3D,
@@ -889,7 +889,7 @@ function channelConv1d(
 }
 
 /** Option-A shortcut: x[:, ::s, ::s, :], then zero channels appended at the end. */
-function optionAShortcut(tf: TF, x: tfType.Tensor4D, stride: number, padChannels: number): tfType.Tensor4D {
+export function optionAShortcut(tf: TF, x: tfType.Tensor4D, stride: number, padChannels: number): tfType.Tensor4D {
 	const [n, h, w, c] = x.shape;
 	const y =
 		stride === 1
