@@ -889,7 +889,12 @@ export function channelConv1d(
 }
 
 /** Option-A shortcut: x[:, ::s, ::s, :], then zero channels appended at the end. */
-export function optionAShortcut(tf: TF, x: tfType.Tensor4D, stride: number, padChannels: number): tfType.Tensor4D {
+export function optionAShortcut(
+	tf: TF,
+	x: tfType.Tensor4D,
+	stride: number,
+	padChannels: number
+): tfType.Tensor4D {
 	const [n, h, w, c] = x.shape;
 	const y =
 		stride === 1
