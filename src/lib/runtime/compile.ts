@@ -47,7 +47,25 @@ export interface CompiledNet {
 		input: tfType.Tensor4D,
 		at: string
 	): { a: tfType.Tensor4D; rest: (a: tfType.Tensor4D) => tfType.Tensor2D };
+	/**
+	 * The forward pass one node at a time, for the profiler ($lib/runtime/profile.ts): `after` is
+	 * awaited after each node that runs, with the ids whose outputs it gave (itself and any node
+	 * fused into its kernel, such as the BN and ReLU after a convolution) and one output to sync
+	 * on. A node whose output a fused kernel already gave does not run. Intermediate tensors are
+	 * freed after their last use; returns the logits, the caller's to dispose.
+	 */
+	stepwise(input: tfType.Tensor4D, after: (step: Step) => Promise<void>): Promise<tfType.Tensor2D>;
 	dispose(): void;
+}
+
+/** One node of a stepwise forward (see `CompiledNet.stepwise`). */
+export interface Step {
+	/** The node that ran. */
+	node: string;
+	/** The ids whose outputs that run gave, `node` first when it gave its own. */
+	gave: string[];
+	/** One of its outputs (the last given; the logits for the output layer). */
+	output: tfType.Tensor;
 }
 
 /** A tap that names no node of the graph. */
@@ -246,6 +264,49 @@ export function compile(
 				return logits;
 			};
 			return { a, rest };
+		},
+		async stepwise(input, after) {
+			if (disposed) throw new Error('this network was disposed');
+			checkInput(graph, input);
+			const lastUse = new Map<string, number>();
+			graph.nodes.forEach((n, i) => n.inputs.forEach((id) => lastUse.set(id, i)));
+			const values = new Map<string, tfType.Tensor4D>([['input', input]]);
+			let logits: tfType.Tensor2D | null = null;
+			const free = (i: number) => {
+				const dropped: tfType.Tensor[] = [];
+				for (const [id, t] of values)
+					if (id !== 'input' && (lastUse.get(id) ?? -1) <= i) {
+						values.delete(id);
+						dropped.push(t);
+					}
+				const live = new Set<tfType.Tensor>(values.values());
+				for (const t of dropped) if (!live.has(t) && t !== logits && !t.isDisposed) t.dispose();
+			};
+			try {
+				for (const [i, n] of graph.nodes.entries()) {
+					if (!values.has(n.id)) {
+						const before = new Set(values.keys());
+						const made = tf.tidy(() => {
+							const y = runNode(tf, n, values, uploaded, new Set(), rawOf, mode);
+							const gave = [...values.keys()].filter((id) => !before.has(id));
+							return { y, gave, ts: gave.map((id) => values.get(id)!) };
+						});
+						made.gave.forEach((id, j) => values.set(id, made.ts[j]));
+						if (made.y && n.id === graph.output) logits = made.y;
+						else made.y?.dispose();
+						const gave = [...made.gave].sort((a, b) => (a === n.id ? -1 : b === n.id ? 1 : 0));
+						await after({ node: n.id, gave, output: made.y ?? made.ts[made.ts.length - 1] });
+					}
+					free(i);
+				}
+				if (!logits) throw new Error(`${graph.output} produced no logits`);
+				return logits;
+			} catch (e) {
+				(logits as tfType.Tensor2D | null)?.dispose();
+				throw e;
+			} finally {
+				for (const [id, t] of values) if (id !== 'input' && !t.isDisposed) t.dispose();
+			}
 		},
 		dispose() {
 			if (disposed) return;
