@@ -15,7 +15,7 @@
  * A --spec beside a meta.json (a bundled model, DESIGN §3.6) uses its classes, mean and std.
  * --profile times every node over N runs (default 5; $lib/runtime/profile.ts: node by node, a
  * sync point after each) beside plain forwards measured in the same loop; JSON adds "profile":
- * { backend, runs, totalMs, forwardMs, syncMs, gap, nodes: { id: ms }, foldedInto: { id: carrier } }
+ * { backend, runs, totalMs, forwardMs, stepwiseMs, syncMs, gap, nodes: { id: ms }, foldedInto: { id: carrier } }
  * (gap = |totalMs − forwardMs| / forwardMs).
  * This file reads arguments and files and prints; the network runs through the same Session
  * ($lib/runtime/session.ts) as the page's worker.
@@ -457,6 +457,7 @@ function profileJson(p: Profile) {
 		runs: p.runs,
 		totalMs: ms(p.totalMs),
 		forwardMs: ms(p.forwardMs),
+		stepwiseMs: ms(p.stepwiseMs),
 		syncMs: ms(p.syncMs),
 		gap: Math.round(profileGap(p) * 1000) / 1000,
 		nodes: Object.fromEntries(Object.entries(p.nodes).map(([id, t]) => [id, ms(t)])),
@@ -474,7 +475,7 @@ function profileLines(p: Profile, graph: BlockGraph): string[] {
 	const macs = graph.totals.macs;
 	return [
 		`profile (${p.runs} runs, median per node; node by node, a sync point after each):`,
-		`  nodes' total ${p.totalMs.toFixed(1)} ms vs plain forward ${p.forwardMs.toFixed(1)} ms: ${(gap * 100).toFixed(1)} % apart${gap <= 0.2 ? ' (within 20 %)' : ' (more than 20 % apart)'}`,
+		`  nodes' total ${p.totalMs.toFixed(1)} ms vs plain forward ${p.forwardMs.toFixed(1)} ms: ${(gap * 100).toFixed(1)} % apart${gap <= 0.2 ? ' (within 20 %)' : ' (more than 20 % apart)'}; a whole node-by-node forward ${p.stepwiseMs.toFixed(1)} ms`,
 		...slow.map(([id, t]) => {
 			const n = graph.byId.get(id)!;
 			const folded = Object.entries(p.foldedInto)

@@ -51,6 +51,7 @@ describe('infer --profile', () => {
 		const sum = ids.reduce((s, id) => s + p.nodes[id], 0);
 		expect(Math.abs(sum - p.totalMs)).toBeLessThanOrEqual(0.001 * ids.length);
 		expect(p.forwardMs).toBeGreaterThan(0);
+		expect(p.stepwiseMs).toBeGreaterThan(0);
 		expect(p.gap).toBeCloseTo(Math.abs(p.totalMs - p.forwardMs) / p.forwardMs, 2);
 	});
 

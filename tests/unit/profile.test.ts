@@ -57,6 +57,7 @@ describe.each(['cpu', 'wasm'])('profile on %s', (backend) => {
 				9
 			);
 			expect(p.forwardMs).toBeGreaterThan(0);
+			expect(p.stepwiseMs).toBeGreaterThan(0);
 			expect(p.syncMs).toBeGreaterThanOrEqual(0);
 			x.dispose();
 			net.dispose();

@@ -286,16 +286,19 @@ export function compile(
 				for (const [i, n] of graph.nodes.entries()) {
 					if (!values.has(n.id)) {
 						const before = new Set(values.keys());
-						const made = tf.tidy(() => {
-							const y = runNode(tf, n, values, uploaded, new Set(), rawOf, mode);
-							const gave = [...values.keys()].filter((id) => !before.has(id));
-							return { y, gave, ts: gave.map((id) => values.get(id)!) };
+						const made: { y: tfType.Tensor2D | null } = { y: null };
+						// The new values (and the logits) are returned, so tidy keeps them.
+						tf.tidy(() => {
+							made.y = runNode(tf, n, values, uploaded, new Set(), rawOf, mode);
+							const fresh = [...values.keys()].filter((id) => !before.has(id)).map((id) => values.get(id)!);
+							return made.y ? [...fresh, made.y] : fresh;
 						});
-						made.gave.forEach((id, j) => values.set(id, made.ts[j]));
+						const gave = [...values.keys()].filter((id) => !before.has(id));
+						gave.sort((a, b) => (a === n.id ? -1 : b === n.id ? 1 : 0));
 						if (made.y && n.id === graph.output) logits = made.y;
-						else made.y?.dispose();
-						const gave = [...made.gave].sort((a, b) => (a === n.id ? -1 : b === n.id ? 1 : 0));
-						await after({ node: n.id, gave, output: made.y ?? made.ts[made.ts.length - 1] });
+						const output = made.y ?? values.get(gave[gave.length - 1])!;
+						await after({ node: n.id, gave, output });
+						if (made.y && made.y !== logits) made.y.dispose();
 					}
 					free(i);
 				}

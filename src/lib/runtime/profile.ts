@@ -39,6 +39,12 @@ export interface Profile {
 	totalMs: number;
 	/** The median of plain forward passes (`await data()` of the logits), measured in the same loop, ms. */
 	forwardMs: number;
+	/**
+	 * The median wall time of a whole node-by-node forward, ms. The sum of per-node medians
+	 * (`totalMs`) is below it when the machine is loaded: a stall (another process's time slice)
+	 * lands on a different node each run, and each node's median leaves it out.
+	 */
+	stepwiseMs: number;
 	/** The median cost of one read-back with nothing queued, ms (paid once per node on webgl/webgpu; 0 on cpu and wasm, which need none). */
 	syncMs: number;
 }
@@ -87,6 +93,7 @@ export async function profileNet(
 	const times = new Map<string, number[]>(ids.map((id) => [id, []]));
 	const foldedInto: Record<string, string> = {};
 	const forwards: number[] = [];
+	const stepwise: number[] = [];
 	const syncs: number[] = [];
 	const wait = SYNCHRONOUS.has(tf.getBackend()) ? null : (t: TfCore.Tensor) => sync(tf, t);
 
@@ -106,6 +113,7 @@ export async function profileNet(
 		// Node by node.
 		const ran = new Map<string, number>();
 		let t = performance.now();
+		const w0 = t;
 		const logits = await net.stepwise(input, async (step) => {
 			if (wait) await wait(step.output);
 			const now = performance.now();
@@ -113,9 +121,11 @@ export async function profileNet(
 			for (const id of step.gave) if (id !== step.node) foldedInto[id] = step.node;
 			t = now;
 		});
+		const whole = performance.now() - w0;
 		logits.dispose();
 		if (counted) {
 			forwards.push(plain);
+			stepwise.push(whole);
 			syncs.push(syncMs);
 			for (const id of ids) times.get(id)!.push(ran.get(id) ?? 0);
 		}
@@ -131,6 +141,7 @@ export async function profileNet(
 		foldedInto,
 		totalMs,
 		forwardMs: median(forwards),
+		stepwiseMs: median(stepwise),
 		syncMs: median(syncs)
 	};
 }
