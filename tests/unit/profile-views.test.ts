@@ -30,7 +30,8 @@ const profile: SummaryProfile = {
 	nodes,
 	foldedInto,
 	totalMs,
-	forwardMs: totalMs * 1.1
+	forwardMs: totalMs * 1.1,
+	stepwiseMs: totalMs * 1.05
 };
 
 describe('summary exports with a profile', () => {
@@ -54,7 +55,13 @@ describe('summary exports with a profile', () => {
 
 	it('JSON: each layer ms/timeShare, folded ones named, the profile totals', () => {
 		const j = JSON.parse(formatSummary(g, 'json', profile));
-		expect(j.profile).toEqual({ backend: 'wasm', runs: 3, totalMs, forwardMs: totalMs * 1.1 });
+		expect(j.profile).toEqual({
+			backend: 'wasm',
+			runs: 3,
+			totalMs,
+			forwardMs: totalMs * 1.1,
+			stepwiseMs: totalMs * 1.05
+		});
 		const fc = j.layers.find((l: { id: string }) => l.id === 'fc');
 		expect(fc.ms).toBe(0.5);
 		expect(j.layers.find((l: { id: string }) => l.id === 'layer1.0.bn1').foldedInto).toBe('layer1.0.conv1');

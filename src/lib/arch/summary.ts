@@ -28,7 +28,7 @@ export interface SummaryJson {
 	spec: ArchSpec;
 	totals: Totals;
 	layers: (LayerRow & { ms?: number; timeShare?: number; foldedInto?: string })[];
-	profile?: { backend: string; runs: number; totalMs: number; forwardMs: number };
+	profile?: { backend: string; runs: number; totalMs: number; forwardMs: number; stepwiseMs: number };
 }
 
 /**
@@ -42,6 +42,8 @@ export interface SummaryProfile {
 	foldedInto: Readonly<Record<string, string>>;
 	totalMs: number;
 	forwardMs: number;
+	/** A whole layer-by-layer forward (median), ms. */
+	stepwiseMs: number;
 }
 
 /** µs-rounded ms; a node's share of the nodes' total (0–1, 4 digits). */
@@ -71,7 +73,15 @@ export function summaryJson(g: BlockGraph, profile: SummaryProfile | null = null
 			...(p?.foldedInto[n.id] ? { foldedInto: p.foldedInto[n.id] } : {})
 		})),
 		...(p
-			? { profile: { backend: p.backend, runs: p.runs, totalMs: p.totalMs, forwardMs: p.forwardMs } }
+			? {
+					profile: {
+						backend: p.backend,
+						runs: p.runs,
+						totalMs: p.totalMs,
+						forwardMs: p.forwardMs,
+						stepwiseMs: p.stepwiseMs
+					}
+				}
 			: {})
 	};
 }
