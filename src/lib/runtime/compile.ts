@@ -212,6 +212,7 @@ export function compile(
 		return t;
 	};
 
+	const lastUse = lastUses(graph);
 	let disposed = false;
 	return {
 		graph,
@@ -224,10 +225,12 @@ export function compile(
 			const result = tf.tidy(() => {
 				const values = new Map<string, tfType.Tensor4D>([['input', input]]);
 				let logits: tfType.Tensor2D | null = null;
-				for (const n of graph.nodes) {
-					if (values.has(n.id)) continue;
-					const y = runNode(tf, n, values, uploaded, tapSet, rawOf, mode);
-					if (y && n.id === graph.output) logits = y;
+				for (const [i, n] of graph.nodes.entries()) {
+					if (!values.has(n.id)) {
+						const y = runNode(tf, n, values, uploaded, tapSet, rawOf, mode);
+						if (y && n.id === graph.output) logits = y;
+					}
+					freeConsumed(values, lastUse, i, tapSet, logits);
 				}
 				if (!logits) throw new Error(`${graph.output} produced no logits`);
 				const tapped = wanted.map((id) => (id === 'input' ? tf.clone(input) : values.get(id)!));
@@ -268,20 +271,8 @@ export function compile(
 		async stepwise(input, after) {
 			if (disposed) throw new Error('this network was disposed');
 			checkInput(graph, input);
-			const lastUse = new Map<string, number>();
-			graph.nodes.forEach((n, i) => n.inputs.forEach((id) => lastUse.set(id, i)));
 			const values = new Map<string, tfType.Tensor4D>([['input', input]]);
 			let logits: tfType.Tensor2D | null = null;
-			const free = (i: number) => {
-				const dropped: tfType.Tensor[] = [];
-				for (const [id, t] of values)
-					if (id !== 'input' && (lastUse.get(id) ?? -1) <= i) {
-						values.delete(id);
-						dropped.push(t);
-					}
-				const live = new Set<tfType.Tensor>(values.values());
-				for (const t of dropped) if (!live.has(t) && t !== logits && !t.isDisposed) t.dispose();
-			};
 			try {
 				for (const [i, n] of graph.nodes.entries()) {
 					if (!values.has(n.id)) {
@@ -300,7 +291,7 @@ export function compile(
 						await after({ node: n.id, gave, output });
 						if (made.y && made.y !== logits) made.y.dispose();
 					}
-					free(i);
+					freeConsumed(values, lastUse, i, new Set(), logits);
 				}
 				if (!logits) throw new Error(`${graph.output} produced no logits`);
 				return logits;
@@ -343,6 +334,36 @@ function checkInput(graph: BlockGraph, input: tfType.Tensor4D): void {
 	const [c, h, w] = graph.nodes[0].outShape;
 	if (input.rank !== 4 || input.shape[1] !== h || input.shape[2] !== w || input.shape[3] !== c)
 		throw new InputShapeError(`input must be NHWC [N, ${h}, ${w}, ${c}], got [${input.shape.join(', ')}]`);
+}
+
+/** The index of the last node that reads each node's output. */
+function lastUses(graph: BlockGraph): Map<string, number> {
+	const last = new Map<string, number>();
+	graph.nodes.forEach((n, i) => n.inputs.forEach((id) => last.set(id, i)));
+	return last;
+}
+
+/**
+ * After node `i`: frees every value no later node reads (never `input`, an id in `keep`, or
+ * `logits`); a tensor that two ids share (a fused conv's BN and ReLU) once neither needs it.
+ * Freed early, the wasm heap reuses warm memory instead of growing by every activation.
+ */
+function freeConsumed(
+	values: Map<string, tfType.Tensor4D>,
+	lastUse: ReadonlyMap<string, number>,
+	i: number,
+	keep: ReadonlySet<string>,
+	logits: tfType.Tensor | null
+): void {
+	const dropped: tfType.Tensor[] = [];
+	for (const [id, t] of values)
+		if (id !== 'input' && !keep.has(id) && (lastUse.get(id) ?? -1) <= i) {
+			values.delete(id);
+			dropped.push(t);
+		}
+	if (dropped.length === 0) return;
+	const live = new Set<tfType.Tensor>(values.values());
+	for (const t of dropped) if (!live.has(t) && t !== logits && !t.isDisposed) t.dispose();
 }
 
 /** The single consumer of each node that has exactly one (the BN after a conv, the ReLU after a BN). */
