@@ -14,7 +14,8 @@
  *   reported) that a plain forward pays once: there the sum runs over, and `forwardMs` shows by
  *   how much.
  * A node's time is the wall time from the previous node's sync point to its own: its kernels and
- * the JS around them. (tfjs's kernel timers, `tf.profile`, are not used: on wasm they leave out
+ * the JS around them, including the freeing of the tensors the previous node was the last to read
+ * (after a block's add, its ReLU carries the freeing of the add's two inputs). (tfjs's kernel timers, `tf.profile`, are not used: on wasm they leave out
  * the JS between kernels, and webgpu's timestamp queries are an optional device feature.)
  *
  * A node folded into another at compile time (a BN folded into its convolution, the ReLU fused
