@@ -4,7 +4,7 @@
  *                             (--image FILE | --input-tensor FILE.safetensors) [--backend cpu|wasm]
  *                             [--taps ID,ID…] [--top K] [--format json] [--seed N]
  *                             [--explain gradcam[:NODE] | saliency | smoothgrad:N:SIGMA | occlusion:PATCH:STRIDE]
- *                             [--class K]
+ *                             [--class K] [--profile [--runs N]]
  * Without --weights the network gets seeded random weights (torchvision's initialisation);
  * --seed seeds them and SmoothGrad's noise. --explain explains the first image's prediction
  * (class K, default the top-1; definitions: $lib/runtime/explain.ts, README "Explanations").
@@ -13,6 +13,10 @@
  * --weights and no --spec/--preset the network is the one the file holds (the input tensor's
  * H×W give the input size). An input tensor of N > 1 images gives N lists of logits.
  * A --spec beside a meta.json (a bundled model, DESIGN §3.6) uses its classes, mean and std.
+ * --profile times every node over N runs (default 5; $lib/runtime/profile.ts: node by node, a
+ * sync point after each) beside plain forwards measured in the same loop; JSON adds "profile":
+ * { backend, runs, totalMs, forwardMs, stepwiseMs, syncMs, gap, nodes: { id: ms }, foldedInto: { id: carrier } }
+ * (gap = |totalMs − forwardMs| / forwardMs).
  * This file reads arguments and files and prints; the network runs through the same Session
  * ($lib/runtime/session.ts) as the page's worker.
  */
@@ -26,6 +30,7 @@ import { PNG } from 'pngjs';
 import { buildGraph, lastBlockId, type ArchSpec, type BlockGraph } from '../src/lib/arch/index';
 import { Session } from '../src/lib/runtime/session';
 import { ExplainError, type Explanation } from '../src/lib/runtime/explain';
+import { profileGap, type Profile } from '../src/lib/runtime/profile';
 import type { ExplainMethod } from '../src/lib/runtime/protocol';
 import { labelFor, parseLabels, topK } from '../src/lib/models/labels';
 import { policyFor, preprocess, type RgbaImage } from '../src/lib/pixels/preprocess';
@@ -166,7 +171,9 @@ runCli(async () => {
 		format: { type: 'string', default: 'text' },
 		seed: { type: 'string', default: '0' },
 		explain: { type: 'string' },
-		class: { type: 'string' }
+		class: { type: 'string' },
+		profile: { type: 'boolean' },
+		runs: { type: 'string' }
 	});
 	if (!(BACKENDS as readonly string[]).includes(v.backend!))
 		throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got "${v.backend}"`);
@@ -209,6 +216,9 @@ runCli(async () => {
 	if (v.class !== undefined && !/^\d+$/.test(v.class))
 		throw new UsageError(`--class must be a whole number, got "${v.class}"`);
 	const classIndex = v.class === undefined ? null : Number(v.class);
+	if (v.runs !== undefined && !v.profile) throw new UsageError('--runs needs --profile');
+	if (v.runs !== undefined && (!/^\d+$/.test(v.runs) || Number(v.runs) < 1 || Number(v.runs) > 1000))
+		throw new UsageError(`--runs must be a whole number from 1 to 1000, got "${v.runs}"`);
 
 	// Weights: a file, checked in full before anything runs; or seeded random ones.
 	let tensors: TensorMap;
@@ -268,6 +278,7 @@ runCli(async () => {
 	let logits: number[][];
 	const tapValues: Record<string, { shape: number[]; values: number[] }> = {};
 	let explained: Explanation | null = null;
+	let profile: Profile | null = null;
 	try {
 		try {
 			session.compile(graph, { id: weightsNote, tensors });
@@ -296,6 +307,11 @@ runCli(async () => {
 				throw e;
 			}
 		}
+		if (v.profile)
+			profile = await session.profile(
+				{ data: input.data.subarray(0, h * w * c), batch: 1, height: h, width: w, channels: c },
+				{ runs: v.runs === undefined ? 5 : Number(v.runs) }
+			);
 	} finally {
 		session.dispose();
 	}
@@ -322,7 +338,8 @@ runCli(async () => {
 				top: many ? tops : top,
 				taps: tapValues,
 				...network,
-				...(explainJson ? { explain: explainJson } : {})
+				...(explainJson ? { explain: explainJson } : {}),
+				...(profile ? { profile: profileJson(profile) } : {})
 			}) + '\n'
 		);
 		return;
@@ -354,6 +371,7 @@ runCli(async () => {
 		);
 	}
 	if (explained) lines.push(explainSummary(explained, v.explain!, classes));
+	if (profile) lines.push('', ...profileLines(profile, graph));
 	process.stdout.write(lines.join('\n') + '\n');
 });
 
@@ -370,4 +388,41 @@ function explainSummary(e: Explanation, asked: string, classes: string[] | null)
 		? `${labelFor(e.classIndex, classes)} (class ${e.classIndex})`
 		: `class ${e.classIndex}`;
 	return `explain ${what} (--explain ${asked}) for ${label}: ${e.height}×${e.width}, mean ${(sum / e.values.length).toPrecision(4)}, max ${e.values[peak].toPrecision(4)} at row ${Math.floor(peak / e.width)}, column ${peak % e.width}`;
+}
+
+/** The profile as `infer --format json` prints it (ms rounded to µs). */
+function profileJson(p: Profile) {
+	const ms = (x: number) => Math.round(x * 1000) / 1000;
+	return {
+		backend: p.backend,
+		runs: p.runs,
+		totalMs: ms(p.totalMs),
+		forwardMs: ms(p.forwardMs),
+		stepwiseMs: ms(p.stepwiseMs),
+		syncMs: ms(p.syncMs),
+		gap: Math.round(profileGap(p) * 1000) / 1000,
+		nodes: Object.fromEntries(Object.entries(p.nodes).map(([id, t]) => [id, ms(t)])),
+		foldedInto: p.foldedInto
+	};
+}
+
+/** The profile as text: the total against a plain forward, then the ten slowest nodes. */
+function profileLines(p: Profile, graph: BlockGraph): string[] {
+	const gap = profileGap(p);
+	const slow = Object.entries(p.nodes)
+		.filter(([id]) => !(id in p.foldedInto))
+		.sort((a, b) => b[1] - a[1])
+		.slice(0, 10);
+	const macs = graph.totals.macs;
+	return [
+		`profile (${p.runs} runs, median per node; node by node, a sync point after each):`,
+		`  nodes' total ${p.totalMs.toFixed(1)} ms vs plain forward ${p.forwardMs.toFixed(1)} ms: ${(gap * 100).toFixed(1)} % apart${gap <= 0.2 ? ' (within 20 %)' : ' (more than 20 % apart)'}; a whole node-by-node forward ${p.stepwiseMs.toFixed(1)} ms`,
+		...slow.map(([id, t]) => {
+			const n = graph.byId.get(id)!;
+			const folded = Object.entries(p.foldedInto)
+				.filter(([, c]) => c === id)
+				.map(([f]) => f);
+			return `  ${id.padEnd(24)} ${t.toFixed(2).padStart(8)} ms ${((t / p.totalMs) * 100).toFixed(1).padStart(5)} % of time  ${((n.macs / macs) * 100).toFixed(1).padStart(5)} % of MACs${folded.length ? `  (+ ${folded.join(', ')})` : ''}`;
+		})
+	];
 }

@@ -1,6 +1,7 @@
 /**
  * The per-layer summary of a graph in the forms people paste: a torchinfo-like text table,
- * Markdown, CSV and the JSON of the CLI contract (DESIGN §3.4).
+ * Markdown, CSV and the JSON of the CLI contract (DESIGN §3.4). With a measured profile
+ * (issue 15), Markdown, CSV and JSON gain each layer's time and share of the time.
  */
 import type { BlockGraph, GraphNode } from './graph';
 import { blockOrder, canonicalSpec, stemPool, type ArchSpec } from './spec';
@@ -26,14 +27,36 @@ export interface LayerRow {
 export interface SummaryJson {
 	spec: ArchSpec;
 	totals: Totals;
-	layers: LayerRow[];
+	layers: (LayerRow & { ms?: number; timeShare?: number; foldedInto?: string })[];
+	profile?: { backend: string; runs: number; totalMs: number; forwardMs: number; stepwiseMs: number };
 }
+
+/**
+ * A measured profile as the exports use it ($lib/runtime/profile.ts measures it): ms per node
+ * (0 for a node folded into another's kernel, named in `foldedInto`), their sum, a plain forward.
+ */
+export interface SummaryProfile {
+	backend: string;
+	runs: number;
+	nodes: Readonly<Record<string, number>>;
+	foldedInto: Readonly<Record<string, string>>;
+	totalMs: number;
+	forwardMs: number;
+	/** A whole layer-by-layer forward (median), ms. */
+	stepwiseMs: number;
+}
+
+/** µs-rounded ms; a node's share of the nodes' total (0–1, 4 digits). */
+const msOf = (p: SummaryProfile, id: string) => Math.round((p.nodes[id] ?? 0) * 1000) / 1000;
+const shareOf = (p: SummaryProfile, id: string) =>
+	p.totalMs > 0 ? Math.round(((p.nodes[id] ?? 0) / p.totalMs) * 1e4) / 1e4 : 0;
 
 /** The layers of the summary: every node but the input. */
 const layers = (g: BlockGraph) => g.nodes.filter((n) => n.op !== 'input');
 
-export function summaryJson(g: BlockGraph): SummaryJson {
+export function summaryJson(g: BlockGraph, profile: SummaryProfile | null = null): SummaryJson {
 	const { params, buffers, macs, flops, activationBytes } = g.totals;
+	const p = profile;
 	return {
 		spec: canonicalSpec(g.spec),
 		totals: { params, buffers, macs, flops, activationBytes },
@@ -45,8 +68,21 @@ export function summaryJson(g: BlockGraph): SummaryJson {
 			params: n.params,
 			macs: n.macs,
 			flops: n.flops,
-			receptiveField: n.receptiveField
-		}))
+			receptiveField: n.receptiveField,
+			...(p ? { ms: msOf(p, n.id), timeShare: shareOf(p, n.id) } : {}),
+			...(p?.foldedInto[n.id] ? { foldedInto: p.foldedInto[n.id] } : {})
+		})),
+		...(p
+			? {
+					profile: {
+						backend: p.backend,
+						runs: p.runs,
+						totalMs: p.totalMs,
+						forwardMs: p.forwardMs,
+						stepwiseMs: p.stepwiseMs
+					}
+				}
+			: {})
 	};
 }
 
@@ -176,21 +212,33 @@ export function summaryTable(g: BlockGraph): string {
 	].join('\n');
 }
 
-function summaryMarkdown(g: BlockGraph): string {
+function summaryMarkdown(g: BlockGraph, p: SummaryProfile | null): string {
 	const esc = (s: string) => s.replace(/\|/g, '\\|');
 	const out = [
 		`### ${esc(g.spec.name)}`,
 		'',
 		...(variantNotes(g.spec).length > 0 ? [esc(variantNotes(g.spec).join(' · ')), ''] : []),
-		'| Layer | Op | Output shape | Params | MACs | FLOPs | Receptive field |',
-		'|---|---|---|---:|---:|---:|---:|'
+		`| Layer | Op | Output shape | Params | MACs | FLOPs | Receptive field |${p ? ' ms | % of time |' : ''}`,
+		`|---|---|---|---:|---:|---:|---:|${p ? '---:|---:|' : ''}`
 	];
+	const timeCells = (id: string) => {
+		if (!p) return '';
+		const into = p.foldedInto[id];
+		return into
+			? ` in \`${into}\` | – |`
+			: ` ${msOf(p, id).toFixed(3)} | ${(shareOf(p, id) * 100).toFixed(2)} |`;
+	};
 	for (const n of layers(g))
 		out.push(
-			`| \`${n.id}\` | ${n.op} | ${shapeText(n.outShape)} | ${grouped(n.params)} | ${grouped(n.macs)} | ${grouped(n.flops)} | ${n.receptiveField} |`
+			`| \`${n.id}\` | ${n.op} | ${shapeText(n.outShape)} | ${grouped(n.params)} | ${grouped(n.macs)} | ${grouped(n.flops)} | ${n.receptiveField} |${timeCells(n.id)}`
 		);
 	out.push('', '| Total | |', '|---|---:|');
 	for (const [k, v] of totalsLines(g)) out.push(`| ${k} | ${v} |`);
+	if (p)
+		out.push(
+			`| Measured time (${esc(p.backend)}, median of ${p.runs} runs, per node) | ${p.totalMs.toFixed(1)} ms |`,
+			`| Plain forward (median, same runs) | ${p.forwardMs.toFixed(1)} ms |`
+		);
 	return out.join('\n');
 }
 
@@ -216,7 +264,10 @@ export const CSV_COLUMNS = [
 /** C, H, W cells; a vector ([classes], [C·H·W]) fills C and leaves H and W empty. */
 const chw = (s: Shape): (number | '')[] => [s[0], s[1] ?? '', s[2] ?? ''];
 
-function summaryCsv(g: BlockGraph): string {
+/** The CSV's extra columns when a profile is measured. */
+export const CSV_PROFILE_COLUMNS = ['ms', 'time_share', 'folded_into'] as const;
+
+function summaryCsv(g: BlockGraph, p: SummaryProfile | null): string {
 	const rows = layers(g).map((n) =>
 		[
 			n.id,
@@ -230,21 +281,28 @@ function summaryCsv(g: BlockGraph): string {
 			n.macs,
 			n.flops,
 			n.activationBytes,
-			n.receptiveField
+			n.receptiveField,
+			...(p ? [msOf(p, n.id), shareOf(p, n.id), p.foldedInto[n.id] ?? ''] : [])
 		].join(',')
 	);
-	return [CSV_COLUMNS.join(','), ...rows].join('\n');
+	const header = p ? [...CSV_COLUMNS, ...CSV_PROFILE_COLUMNS] : CSV_COLUMNS;
+	return [header.join(','), ...rows].join('\n');
 }
 
-export function formatSummary(g: BlockGraph, format: SummaryFormat): string {
+/** The summary in `format`; with `profile`, Markdown, CSV and JSON carry the measured times. */
+export function formatSummary(
+	g: BlockGraph,
+	format: SummaryFormat,
+	profile: SummaryProfile | null = null
+): string {
 	switch (format) {
 		case 'json':
-			return JSON.stringify(summaryJson(g), null, 2);
+			return JSON.stringify(summaryJson(g, profile), null, 2);
 		case 'table':
 			return summaryTable(g);
 		case 'markdown':
-			return summaryMarkdown(g);
+			return summaryMarkdown(g, profile);
 		case 'csv':
-			return summaryCsv(g);
+			return summaryCsv(g, profile);
 	}
 }

@@ -52,7 +52,25 @@ export interface CompiledNet {
 		input: tfType.Tensor4D,
 		at: string
 	): { a: tfType.Tensor4D; rest: (a: tfType.Tensor4D) => tfType.Tensor2D };
+	/**
+	 * The forward pass one node at a time, for the profiler ($lib/runtime/profile.ts): `after` is
+	 * awaited after each node that runs, with the ids whose outputs it gave (itself and any node
+	 * fused into its kernel, such as the BN and ReLU after a convolution) and one output to sync
+	 * on. A node whose output a fused kernel already gave does not run. Intermediate tensors are
+	 * freed after their last use; returns the logits, the caller's to dispose.
+	 */
+	stepwise(input: tfType.Tensor4D, after: (step: Step) => Promise<void>): Promise<tfType.Tensor2D>;
 	dispose(): void;
+}
+
+/** One node of a stepwise forward (see `CompiledNet.stepwise`). */
+export interface Step {
+	/** The node that ran. */
+	node: string;
+	/** The ids whose outputs that run gave, `node` first when it gave its own. */
+	gave: string[];
+	/** One of its outputs (the last given; the logits for the output layer). */
+	output: tfType.Tensor;
 }
 
 /** A tap that names no node of the graph. */
@@ -209,6 +227,7 @@ export function compile(
 		return t;
 	};
 
+	const lastUse = lastUses(graph);
 	let disposed = false;
 	return {
 		graph,
@@ -221,10 +240,12 @@ export function compile(
 			const result = tf.tidy(() => {
 				const values = new Map<string, tfType.Tensor4D>([['input', input]]);
 				let logits: tfType.Tensor2D | null = null;
-				for (const n of graph.nodes) {
-					if (values.has(n.id)) continue;
-					const y = runNode(tf, n, values, uploaded, tapSet, rawOf, mode);
-					if (y && n.id === graph.output) logits = y;
+				for (const [i, n] of graph.nodes.entries()) {
+					if (!values.has(n.id)) {
+						const y = runNode(tf, n, values, uploaded, tapSet, rawOf, mode);
+						if (y && n.id === graph.output) logits = y;
+					}
+					freeConsumed(values, lastUse, i, tapSet, logits);
 				}
 				if (!logits) throw new Error(`${graph.output} produced no logits`);
 				const tapped = wanted.map((id) => (id === 'input' ? tf.clone(input) : values.get(id)!));
@@ -262,6 +283,40 @@ export function compile(
 			};
 			return { a, rest };
 		},
+		async stepwise(input, after) {
+			if (disposed) throw new Error('this network was disposed');
+			checkInput(graph, input);
+			const values = new Map<string, tfType.Tensor4D>([['input', input]]);
+			let logits: tfType.Tensor2D | null = null;
+			try {
+				for (const [i, n] of graph.nodes.entries()) {
+					if (!values.has(n.id)) {
+						const before = new Set(values.keys());
+						const made: { y: tfType.Tensor2D | null } = { y: null };
+						// The new values (and the logits) are returned, so tidy keeps them.
+						tf.tidy(() => {
+							made.y = runNode(tf, n, values, uploaded, new Set(), rawOf, mode);
+							const fresh = [...values.keys()].filter((id) => !before.has(id)).map((id) => values.get(id)!);
+							return made.y ? [...fresh, made.y] : fresh;
+						});
+						const gave = [...values.keys()].filter((id) => !before.has(id));
+						gave.sort((a, b) => (a === n.id ? -1 : b === n.id ? 1 : 0));
+						if (made.y && n.id === graph.output) logits = made.y;
+						const output = made.y ?? values.get(gave[gave.length - 1])!;
+						await after({ node: n.id, gave, output });
+						if (made.y && made.y !== logits) made.y.dispose();
+					}
+					freeConsumed(values, lastUse, i, new Set(), logits);
+				}
+				if (!logits) throw new Error(`${graph.output} produced no logits`);
+				return logits;
+			} catch (e) {
+				(logits as tfType.Tensor2D | null)?.dispose();
+				throw e;
+			} finally {
+				for (const [id, t] of values) if (id !== 'input' && !t.isDisposed) t.dispose();
+			}
+		},
 		dispose() {
 			if (disposed) return;
 			disposed = true;
@@ -294,6 +349,36 @@ function checkInput(graph: BlockGraph, input: tfType.Tensor4D): void {
 	const [c, h, w] = graph.nodes[0].outShape;
 	if (input.rank !== 4 || input.shape[1] !== h || input.shape[2] !== w || input.shape[3] !== c)
 		throw new InputShapeError(`input must be NHWC [N, ${h}, ${w}, ${c}], got [${input.shape.join(', ')}]`);
+}
+
+/** The index of the last node that reads each node's output. */
+function lastUses(graph: BlockGraph): Map<string, number> {
+	const last = new Map<string, number>();
+	graph.nodes.forEach((n, i) => n.inputs.forEach((id) => last.set(id, i)));
+	return last;
+}
+
+/**
+ * After node `i`: frees every value no later node reads (never `input`, an id in `keep`, or
+ * `logits`); a tensor that two ids share (a fused conv's BN and ReLU) once neither needs it.
+ * Freed early, the wasm heap reuses warm memory instead of growing by every activation.
+ */
+function freeConsumed(
+	values: Map<string, tfType.Tensor4D>,
+	lastUse: ReadonlyMap<string, number>,
+	i: number,
+	keep: ReadonlySet<string>,
+	logits: tfType.Tensor | null
+): void {
+	const dropped: tfType.Tensor[] = [];
+	for (const [id, t] of values)
+		if (id !== 'input' && !keep.has(id) && (lastUse.get(id) ?? -1) <= i) {
+			values.delete(id);
+			dropped.push(t);
+		}
+	if (dropped.length === 0) return;
+	const live = new Set<tfType.Tensor>(values.values());
+	for (const t of dropped) if (!live.has(t) && t !== logits && !t.isDisposed) t.dispose();
 }
 
 /** The single consumer of each node that has exactly one (the BN after a conv, the ReLU after a BN). */

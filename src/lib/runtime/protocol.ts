@@ -6,6 +6,7 @@
 import type { ArchSpec } from '../arch/spec';
 import type { FeatureMaps } from '../pixels/colourmaps';
 import type { BackendChoice, BackendInfo } from './backend';
+import type { Profile } from './profile';
 
 export type { BackendChoice, BackendInfo, BackendName } from './backend';
 
@@ -17,7 +18,7 @@ export interface WeightProblem {
 }
 
 /** A run's steps, for the progress line. */
-export type RunPhase = 'weights' | 'upload' | 'forward' | 'maps' | 'explain';
+export type RunPhase = 'weights' | 'upload' | 'forward' | 'maps' | 'explain' | 'profile';
 
 export interface Progress {
 	/** The request it belongs to (see `RunRequest.gen`). */
@@ -100,6 +101,21 @@ export type ExplainReply =
 			ms: number;
 	  };
 
+// --- profile (issue 15) ---
+
+export interface ProfileRequest {
+	/** As `RunRequest.gen`: a later generation supersedes it (checked between runs). */
+	gen: number;
+	input: RunRequest['input'];
+	/** Measured runs, after one warm-up (progress phase 'profile', done/total). */
+	runs: number;
+}
+
+/** Per-node times on the worker's backend ($lib/runtime/profile.ts: how they are measured). */
+export type ProfileReply = { cancelled: true } | ({ cancelled: false } & Profile);
+
+// --- end profile ---
+
 /** `matched`: how many tensors were matched by order and shape (names other than the graph's). */
 export type WeightsOffer = { ok: true; matched?: number } | { ok: false; problems: WeightProblem[] };
 
@@ -151,4 +167,6 @@ export interface RuntimeApi {
 	explain(request: ExplainRequest): Promise<ExplainReply>;
 	/** A kept output's feature maps (pixels transferred); null when not kept under `key`. */
 	featureMaps(id: string, key: string): Promise<FeatureMaps | null>;
+	/** Each node's time on the current backend, over `runs` runs (keeps no outputs). */
+	profile(request: ProfileRequest): Promise<ProfileReply>;
 }

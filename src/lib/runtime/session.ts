@@ -1,7 +1,8 @@
 /**
  * One network on one tfjs instance: compile (upload the weights), forward with chosen outputs
  * ("taps") kept on the device, read-back of the logits, of the taps in PyTorch's C,H,W order and
- * of a tap's feature maps, explanations ($lib/runtime/explain.ts), dispose. The page's worker ($lib/runtime/worker.ts) and
+ * of a tap's feature maps, explanations ($lib/runtime/explain.ts), a per-node time profile
+ * ($lib/runtime/profile.ts), dispose. The page's worker ($lib/runtime/worker.ts) and
  * `npm run infer` (cli/infer.ts) both run networks through it.
  * Every tensor it owns is disposed when replaced.
  */
@@ -13,6 +14,7 @@ import { compile, type CompileOptions, type CompiledNet } from './compile';
 import { readFeatureMaps } from './featuremaps';
 import { explain, type ExplainInput, type ExplainOptions, type Explanation } from './explain';
 import type { ExplainMethod } from './protocol';
+import { profileNet, type Profile, type ProfileOptions } from './profile';
 
 type Tf = typeof TfCore;
 
@@ -151,6 +153,21 @@ export class Session {
 	): Promise<Explanation | null> {
 		if (!this.#net) throw new Error('no network compiled');
 		return explain(this.tf, this.#net.net, input, method, classIndex, options);
+	}
+
+	/**
+	 * Each node's time on this backend, over `options.runs` runs (see $lib/runtime/profile.ts);
+	 * null when `options.shouldStop` stopped it. Keeps no outputs.
+	 */
+	async profile(input: NetInput, options: ProfileOptions = {}): Promise<Profile | null> {
+		if (!this.#net) throw new Error('no network compiled');
+		const tf = this.tf;
+		const x = tf.tensor4d(input.data, [input.batch, input.height, input.width, input.channels]);
+		try {
+			return await profileNet(tf, this.#net.net, x, options);
+		} finally {
+			x.dispose();
+		}
 	}
 
 	/** Whether the kept outputs are those of `key` and hold `id`. */

@@ -22,6 +22,8 @@ import type {
 	CheckpointOpened,
 	ExplainReply,
 	ExplainRequest,
+	ProfileReply,
+	ProfileRequest,
 	Progress,
 	RunReply,
 	RunRequest,
@@ -135,6 +137,29 @@ async function explainRequest(req: ExplainRequest): Promise<ExplainReply> {
 	return Comlink.transfer(reply, [e.values.buffer]);
 }
 
+// --- profile (issue 15) ---
+
+async function profileRequest(req: ProfileRequest): Promise<ProfileReply> {
+	const r0 = await ready(req.gen);
+	if (!r0) return { cancelled: true };
+	const text = 'Profiling';
+	report({ gen: req.gen, phase: 'profile', text, done: 0, total: req.runs });
+	const p = await r0.session.profile(
+		{ ...req.input, batch: 1 },
+		{
+			runs: req.runs,
+			onProgress: (done, total) => report({ gen: req.gen, phase: 'profile', text, done, total }),
+			shouldStop: async () => {
+				await breathe();
+				return req.gen < latest;
+			}
+		}
+	);
+	return p ? { cancelled: false, ...p } : { cancelled: true };
+}
+
+// --- end profile ---
+
 const api: RuntimeApi = {
 	listen(onProgress, onLost) {
 		report = onProgress;
@@ -226,6 +251,11 @@ const api: RuntimeApi = {
 	explain(req) {
 		latest = Math.max(latest, req.gen);
 		return serial(() => explainRequest(req));
+	},
+
+	profile(req) {
+		latest = Math.max(latest, req.gen);
+		return serial(() => profileRequest(req));
 	},
 
 	featureMaps: (id, key) =>

@@ -3,8 +3,10 @@
  * block, or — once sorted by a column — every layer in one flat list. Pure: no DOM, no runes.
  */
 import { elements, type BlockGraph, type BlockGroup, type GraphNode, type StageGroup } from '$lib/arch';
+import type { Timing } from '$lib/viz/timing';
 
-export type SortKey = 'order' | 'id' | 'op' | 'shape' | 'params' | 'macs' | 'flops' | 'rf';
+/** 'ms': a measured profile's time (the `ms` and `% of time` columns, shown when there is one). */
+export type SortKey = 'order' | 'id' | 'op' | 'shape' | 'params' | 'macs' | 'flops' | 'rf' | 'ms';
 export interface Sort {
 	key: SortKey;
 	/** 1: ascending, −1: descending. */
@@ -16,8 +18,10 @@ export type LayerRow =
 	| { kind: 'stage'; id: string; depth: 0; stage: StageGroup; expanded: boolean }
 	| { kind: 'block'; id: string; depth: 1; block: BlockGroup; expanded: boolean };
 
-const value = (n: GraphNode, key: SortKey, order: number): number | string => {
+const value = (n: GraphNode, key: SortKey, order: number, times: Timing | null): number | string => {
 	switch (key) {
+		case 'ms':
+			return times?.nodes[n.id] ?? 0;
 		case 'id':
 			return n.id;
 		case 'op':
@@ -37,11 +41,16 @@ const value = (n: GraphNode, key: SortKey, order: number): number | string => {
 	}
 };
 
-/** The rows to show, given which stages and blocks are expanded. */
-export function layerRows(g: BlockGraph, expanded: ReadonlySet<string>, sort: Sort): LayerRow[] {
+/** The rows to show, given which stages and blocks are expanded (`times`: a profile, for sorting by ms). */
+export function layerRows(
+	g: BlockGraph,
+	expanded: ReadonlySet<string>,
+	sort: Sort,
+	times: Timing | null = null
+): LayerRow[] {
 	if (sort.key !== 'order') {
 		const nodes = g.nodes.filter((n) => n.op !== 'input');
-		const keyed = nodes.map((n, i) => ({ n, v: value(n, sort.key, i), i }));
+		const keyed = nodes.map((n, i) => ({ n, v: value(n, sort.key, i, times), i }));
 		keyed.sort((a, b) => {
 			const c =
 				typeof a.v === 'number' && typeof b.v === 'number'

@@ -6,6 +6,7 @@
  * - `image` (run/image.svelte.ts): the picture or input tensor, and its preprocessed input;
  * - `maps` (run/maps.svelte.ts): the feature maps of the selected node;
  * - `explain` (run/explain.svelte.ts): "Why this prediction?" — Grad-CAM, saliency, occlusion;
+ * - `profile` (run/profile.svelte.ts): each node's measured time on the active backend;
  * and here: the results of the last forward pass, and the flow that ties them together.
  */
 import { untrack } from 'svelte';
@@ -13,9 +14,11 @@ import type { BlockGraph } from '$lib/arch';
 import { SAMPLE_IMAGES } from '$lib/models/bundled';
 import { DEFAULT_FASHION_SAMPLE, fashionSampleTitle, fashionSampleUrl } from '$lib/models/fashion';
 import { topK, type Prediction } from '$lib/models/labels';
+import type { RunRequest } from '$lib/runtime/protocol';
 import type { Explorer } from './explorer.svelte';
 import { ExplainState } from './run/explain.svelte';
 import { ImageSource } from './run/image.svelte';
+import { ProfileState } from './run/profile.svelte';
 import { FeatureMapState, mapTarget } from './run/maps.svelte';
 import { RuntimeClient, errorText } from './run/runtime.svelte';
 import { WeightsSource } from './run/weights.svelte';
@@ -26,6 +29,7 @@ export class RunState {
 	readonly maps = new FeatureMapState();
 	readonly weights: WeightsSource;
 	readonly explain: ExplainState;
+	readonly profile: ProfileState;
 
 	running = $state(false);
 	/** What the page is doing before the worker takes over ("Loading the sample image"). */
@@ -52,13 +56,20 @@ export class RunState {
 		this.#explorer = explorer;
 		this.#base = base;
 		this.explain = new ExplainState(this);
+		this.profile = new ProfileState(this);
 		this.weights = new WeightsSource(
 			this.runtime,
 			base,
 			() => this.graph,
-			() => this.#stale()
+			() => {
+				this.profile.clear(); // measured with other weights
+				this.#stale();
+			}
 		);
-		this.runtime.onchange = () => this.#stale();
+		this.runtime.onchange = () => {
+			this.profile.clear(); // measured on another backend
+			this.#stale();
+		};
 		let previous: { graph: BlockGraph; preset: string | null } | null = null;
 		$effect(() => {
 			const graph = explorer.graph;
@@ -112,6 +123,7 @@ export class RunState {
 	async #networkChanged(graph: BlockGraph, preset: string | null, presetChanged: boolean): Promise<void> {
 		this.runtime.next(); // whatever ran for the old network is superseded
 		this.running = false;
+		this.profile.clear();
 		this.#stale();
 		const bundled = this.weights.bundledFor(preset);
 		let load: boolean;
@@ -173,31 +185,15 @@ export class RunState {
 		this.running = true;
 		this.runError = '';
 		try {
-			if (this.runtime.failure) throw new Error(this.runtime.failure);
-			await this.#network;
-			if (!current()) return;
-			if (!this.runtime.info) {
-				this.#step = 'Starting tfjs';
-				await this.runtime.ensureStarted();
-			}
-			if (!this.image.image && !(await this.#defaultImage(graph))) return;
-			this.#step = '';
-			if (!current()) return;
-			const input = this.image.preprocessed(graph, this.weights.meta, this.weights.invert);
+			const input = await this.netInput(gen);
+			if (!input || !current()) return;
 			const target = this.target;
 			const remote = await this.runtime.remote();
 			const { Comlink } = await import('$lib/runtime/client');
-			const data = input.data.slice();
 			const r = await remote.run(
 				Comlink.transfer(
-					{
-						gen,
-						inputId: this.image.inputId,
-						input: { data, height: input.height, width: input.width, channels: input.channels },
-						selected: target,
-						keepAll: this.keepAll
-					},
-					[data.buffer]
+					{ gen, inputId: this.image.inputId, input, selected: target, keepAll: this.keepAll },
+					[input.data.buffer]
 				)
 			);
 			if (r.cancelled || !current()) return;
@@ -216,6 +212,28 @@ export class RunState {
 				this.#step = '';
 			}
 		}
+	}
+
+	/**
+	 * The network's input for the current image (the default image when none yet), once the
+	 * network is set and the backend started: a copy the caller may transfer. Null when request
+	 * `gen` was superseded meanwhile.
+	 */
+	async netInput(gen: number): Promise<RunRequest['input'] | null> {
+		const graph = this.graph;
+		const current = () => this.runtime.isCurrent(gen) && this.graph === graph;
+		if (this.runtime.failure) throw new Error(this.runtime.failure);
+		await this.#network;
+		if (!current()) return null;
+		if (!this.runtime.info) {
+			this.#step = 'Starting tfjs';
+			await this.runtime.ensureStarted();
+		}
+		if (!this.image.image && !(await this.#defaultImage(graph))) return null;
+		this.#step = '';
+		if (!current()) return null;
+		const x = this.image.preprocessed(graph, this.weights.meta, this.weights.invert);
+		return { data: x.data.slice(), height: x.height, width: x.width, channels: x.channels };
 	}
 
 	/** Stops waiting for the current run: its results will be dropped. */

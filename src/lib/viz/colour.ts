@@ -12,22 +12,28 @@ import {
 	scaleSequentialLog
 } from 'd3';
 import { byteSize, si } from '../arch/units';
+import { msText, timeOf, type Timing } from './timing';
 
-export type ColourBy = 'params' | 'macs' | 'activationBytes' | 'receptiveField';
+export type ColourBy = 'params' | 'macs' | 'activationBytes' | 'receptiveField' | 'time';
 
 export const COLOUR_BY: readonly { value: ColourBy; label: string; short: string }[] = [
 	{ value: 'params', label: 'Parameters', short: 'params' },
 	{ value: 'macs', label: 'MACs', short: 'MACs' },
 	{ value: 'activationBytes', label: 'Activation memory', short: 'activations' },
-	{ value: 'receptiveField', label: 'Receptive field', short: 'receptive field' }
+	{ value: 'receptiveField', label: 'Receptive field', short: 'receptive field' },
+	{ value: 'time', label: 'Measured time', short: 'measured time' }
 ];
 
 export interface Colourable {
 	metrics: { params: number; macs: number; activationBytes: number };
 	receptiveField: number;
+	/** The graph nodes the item stands for (a box's time is theirs summed). */
+	nodeIds?: readonly string[];
 }
 
-export function metricValue(b: Colourable, by: ColourBy): number {
+/** The item's value; 'time' needs a profile (`times`), without one every item is 0 (neutral). */
+export function metricValue(b: Colourable, by: ColourBy, times: Timing | null = null): number {
+	if (by === 'time') return times ? timeOf(times, b.nodeIds ?? []) : 0;
 	return by === 'receptiveField' ? b.receptiveField : b.metrics[by];
 }
 
@@ -38,6 +44,7 @@ export function formatTick(v: number, by: ColourBy): string {
 			? `${format('~r')(+(v / 2 ** 20).toPrecision(2))}MB`
 			: `${format('~r')(+(v / 1024).toPrecision(2))}kB`;
 	if (by === 'receptiveField') return `${v}`;
+	if (by === 'time') return `${format('~r')(+v.toPrecision(2))}ms`;
 	return format('~s')(v);
 }
 
@@ -46,6 +53,7 @@ export function shortMetric(v: number, by: ColourBy): string {
 	if (by === 'receptiveField') return `RF ${v}`;
 	if (v === 0) return '';
 	if (by === 'activationBytes') return byteSize(v, { significant: 3 });
+	if (by === 'time') return msText(v);
 	return si(v);
 }
 
@@ -54,6 +62,8 @@ const interpolator = (t: number) => interpolateYlGnBu(0.12 + 0.83 * t);
 
 export interface ColourScale {
 	by: ColourBy;
+	/** The profile a 'time' scale was made from (null: none measured). */
+	times: Timing | null;
 	/** Fill for a value; null for zero (drawn neutral: "none"). */
 	fill: (v: number) => string | null;
 	domain: [number, number];
@@ -70,12 +80,16 @@ export interface ColourScale {
 }
 
 /** A sequential scale over `items`' values: log for counts spanning decades, linear otherwise. */
-export function colourScale(items: readonly Colourable[], by: ColourBy): ColourScale {
+export function colourScale(
+	items: readonly Colourable[],
+	by: ColourBy,
+	times: Timing | null = null
+): ColourScale {
 	let lo = Infinity;
 	let hi = -Infinity;
 	let hasZero = false;
 	for (const it of items) {
-		const v = metricValue(it, by);
+		const v = metricValue(it, by, times);
 		if (v <= 0) {
 			hasZero = true;
 			continue;
@@ -107,6 +121,7 @@ export function colourScale(items: readonly Colourable[], by: ColourBy): ColourS
 	const stops = Array.from({ length: 11 }, (_, i) => interpolator(i / 10));
 	return {
 		by,
+		times,
 		fill: (v) => (v > 0 ? seq(v) : null),
 		domain: [lo, hi],
 		log,

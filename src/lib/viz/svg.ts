@@ -128,7 +128,7 @@ export function diagramSvg(
 		);
 	}
 	for (const b of layout.boxes) {
-		const v = metricValue(b, scale.by);
+		const v = metricValue(b, scale.by, scale.times);
 		const fill = scale.fill(v);
 		const dark = fill ? darkTextOn(fill) : null;
 		const tc = fill ? (dark ? p.inkOnLight : p.inkOnDark) : p.text;
