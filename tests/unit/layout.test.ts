@@ -315,6 +315,18 @@ describe('the family in the diagram', () => {
 		expect(closed.boxes.find((b) => b.id === 'stem')!.sublabel).toBe('3×conv 3×3 · max pool /2');
 	});
 
+	it('the legend says what each shortcut drawn is: shortcut D pools before its 1×1 conv', () => {
+		const text = (g: BlockGraph) =>
+			layoutDiagram(g, new Set(groupIds(g))).key.map((k) => `${k.kind}: ${k.text}`);
+		expect(text(graphOf('resnet50'))).toEqual(['identity: identity', 'projection: 1×1 conv + BN']);
+		expect(text(timmLike(RESNET50D))).toEqual([
+			'identity: identity',
+			'projection: 2×2 avg pool, ceil (where strided) → 1×1 conv → BN'
+		]);
+		expect(text(graphOf('resnet20'))).toEqual(['identity: identity', 'zeropad: zero-pad (option A)']);
+		expect(text(timmLike({ ...RESNET50D, ...SE }))).toContain('attention: SE / ECA branch → ⊗');
+	});
+
 	it('avg pool formula: ceil mode (timm resnet50d at 200²: layer3.0.downsample.0 25×25 → 13×13)', () => {
 		const g = timmLike(RESNET50D, 200);
 		const n = g.byId.get('layer3.0.downsample.0')!;

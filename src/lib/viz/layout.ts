@@ -98,6 +98,13 @@ export interface DiagramLayout {
 	height: number;
 	/** Box or frame by id. */
 	byId: Map<string, DiagramBox | DiagramFrame>;
+	/** The legend: what each kind of shortcut drawn is, in a fixed order. */
+	key: KeyEntry[];
+}
+
+export interface KeyEntry {
+	kind: Exclude<EdgeKind, 'main'>;
+	text: string;
 }
 
 export interface LayoutOptions {
@@ -258,6 +265,19 @@ export function layoutDiagram(
 	shiftColumns(b, cols);
 	const height = connectColumns(b, cols);
 	return finish(b, cols[cols.length - 1].right + MARGIN, height);
+}
+
+/** The legend's lines for the shortcut kinds among `edges`; a projection says what it holds. */
+function shortcutKey(edges: readonly DiagramEdge[], spec: ArchSpec): KeyEntry[] {
+	const projection =
+		spec.shortcut === 'D' ? '2×2 avg pool, ceil (where strided) → 1×1 conv → BN' : '1×1 conv + BN';
+	const key: KeyEntry[] = [
+		{ kind: 'identity', text: 'identity' },
+		{ kind: 'projection', text: projection },
+		{ kind: 'zeropad', text: 'zero-pad (option A)' },
+		{ kind: 'attention', text: 'SE / ECA branch → ⊗' }
+	];
+	return key.filter((k) => edges.some((e) => e.kind === k.kind));
 }
 
 /** What goes down a column, top to bottom. */
@@ -913,7 +933,8 @@ function finish(b: Builder, width: number, height: number): DiagramLayout {
 		if (e.label) x0 = Math.min(x0, e.label.x - 70);
 		e.bbox = [x0 - BADGE_HALF, y0 - 8, x1 + BADGE_HALF, y1 + 20];
 	}
-	return { boxes: b.boxes, frames: b.frames, edges: b.edges, width, height, byId };
+	const key = shortcutKey(b.edges, b.graph.spec);
+	return { boxes: b.boxes, frames: b.frames, edges: b.edges, width, height, byId, key };
 }
 
 /** A rectangle in layout coordinates. */

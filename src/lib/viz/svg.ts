@@ -78,14 +78,7 @@ export function diagramSvg(
 		out.push(`<text x="${kx + 16}" y="46" font-size="${SUB_PX}" fill="${p.muted}">0</text>`);
 		kx += 40;
 	}
-	const kinds: [EdgeKind, string][] = [
-		['identity', 'identity'],
-		['projection', 'projection 1×1 conv + BN'],
-		['zeropad', 'zero-pad (option A)'],
-		['attention', 'SE / ECA branch → ⊗']
-	];
-	for (const [k, text] of kinds) {
-		if (!layout.edges.some((e) => e.kind === k)) continue;
+	for (const { kind: k, text } of layout.key) {
 		out.push(
 			`<path d="M${kx},42h22" stroke="${edgeColour(p, k)}" stroke-width="2" fill="none"${k === 'zeropad' ? ' stroke-dasharray="5 3"' : ''}/>`
 		);
