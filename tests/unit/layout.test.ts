@@ -16,6 +16,7 @@ import {
 	type DiagramLayout
 } from '../../src/lib/viz/layout';
 import { nodeFormulas, formulaText } from '../../src/lib/viz/formula';
+import { boxText } from '../../src/lib/viz/boxtext';
 import { COLOUR_BY, colourScale, fitTicks, formatTick } from '../../src/lib/viz/colour';
 
 const graphOf = (name: string): BlockGraph => buildGraph(presetSpec(name)!);
@@ -325,6 +326,18 @@ describe('the family in the diagram', () => {
 		]);
 		expect(text(graphOf('resnet20'))).toEqual(['identity: identity', 'zeropad: zero-pad (option A)']);
 		expect(text(timmLike({ ...RESNET50D, ...SE }))).toContain('attention: SE / ECA branch → ⊗');
+	});
+
+	it('every stem summary fits its closed box (deep_tiered included, with any stem pool)', () => {
+		const stems: ArchSpec['stem'][] = [];
+		for (const kind of ['imagenet', 'cifar', 'deep', 'deep_tiered'] as const)
+			for (const pool of ['max', 'conv', 'none'] as const) stems.push({ kind, width: 64, pool });
+		for (const stem of stems) {
+			const box = layoutDiagram(timmLike({ stem }), new Set()).boxes.find((b) => b.id === 'stem')!;
+			expect(boxText(box, '').sublabel.text, `${stem.kind}/${stem.pool}`).toBe(box.sublabel);
+		}
+		const tiered = layoutDiagram(graphOf('resnet26t'), new Set()).boxes.find((b) => b.id === 'stem')!;
+		expect(tiered.sublabel).toMatch(/tiered/);
 	});
 
 	it('avg pool formula: ceil mode (timm resnet50d at 200²: layer3.0.downsample.0 25×25 → 13×13)', () => {

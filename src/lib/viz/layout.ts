@@ -202,7 +202,13 @@ export function nodeLabel(n: GraphNode): string {
 	}
 }
 
-/** The stem in a few words (a box holds about 25 characters): "conv 7×7 /2 · max pool /2", "3×conv 3×3 · conv pool /2". */
+/** Characters that fit in a closed stem box's sublabel (W − 40 px at 10.5 px). */
+const STEM_CHARS = 25;
+
+/**
+ * The stem in a few words: "conv 7×7 /2 · max pool /2", "3×conv 3×3 · conv pool /2"; the
+ * pool's "/2" goes where it would not fit ("3×conv tiered · max pool").
+ */
 export function stemSummary(stem: ArchSpec['stem']): string {
 	const convs =
 		stem.kind === 'imagenet'
@@ -211,7 +217,9 @@ export function stemSummary(stem: ArchSpec['stem']): string {
 				? 'conv 3×3'
 				: `3×conv ${stem.kind === 'deep_tiered' ? 'tiered' : '3×3'}`;
 	const pool = stemPool(stem);
-	return pool === 'none' ? convs : `${convs} · ${pool === 'max' ? 'max' : 'conv'} pool /2`;
+	if (pool === 'none') return convs;
+	const text = `${convs} · ${pool} pool`;
+	return text.length + 3 <= STEM_CHARS ? `${text} /2` : text;
 }
 
 const SHORTCUT_TEXT: Record<ShortcutKind, string> = {
