@@ -90,7 +90,7 @@ describe('the architecture from the file alone has PyTorch’s parameter count',
 	});
 
 	it('timm’s ResNet-D (deep stem, average-pool downsampling) opens as its network (issue 12): timm’s 22,298 params', () => {
-		const { tensors } = readCheckpoint(read('refused/timm_resnet_d.pth'));
+		const { tensors } = readCheckpoint(read('timm_resnet_d.pth'));
 		const net = inferArchitecture(tensors);
 		expect(net.spec).toMatchObject({ stem: { kind: 'deep', width: 16 }, block: 'basic', shortcut: 'D' });
 		expect(net.spec.stages.map((s) => s.width)).toEqual([4, 8, 16, 32]);

@@ -7,8 +7,10 @@ state_dict (`weights.pth`), PyTorch's parameter count, a fixed input and PyTorch
 mode (`io.safetensors`: `input` N×C×H×W, `logits` N×classes). Three are also saved whole
 (`torch.save(model)`: `whole.pth`). One small network is also saved inside the wrappers and with
 the prefixes training scripts write (`wrappers/*.pth`), and `hostile/*.pth` are pickles that would
-run code if unpickled by Python (they must be refused). Widths are small so that every file stays
-small enough to commit.
+run code if unpickled by Python (they must be refused). `timm_resnet_d.pth` is timm's ResNet-D (deep
+stem, average-pool downsampling), a state_dict only: it opens as its network (issue 12), which the
+unit test checks against timm's parameter count. Widths are small so that every file stays small
+enough to commit.
 
     /usr/bin/python3 tools/reference/byo_models.py tests/fixtures/byo
 """
@@ -248,7 +250,7 @@ def torchvision_small(classes=10):
 # --------------------------------------------------------------------------------------------------
 # 6. "timm": timm's own ResNet class (timm 1.0.29; its names are torchvision's), small channels,
 #    2 groups. timm is not a Debian package: unpack its wheel and put it on PYTHONPATH to
-#    regenerate; without it this case and `refused/timm_resnet_d.pth` are left as they are.
+#    regenerate; without it this case and `timm_resnet_d.pth` are left as they are.
 def timm_small(classes=10):
     from timm.models.resnet import Bottleneck, ResNet
 
@@ -256,7 +258,7 @@ def timm_small(classes=10):
 
 
 def timm_resnet_d(classes=10):
-    """timm's ResNet-D (deep stem, average-pool downsampling): not an ArchSpec yet, so refused."""
+    """timm's ResNet-D (deep stem, average-pool downsampling): read as stem "deep", shortcut "D"."""
     from timm.models.resnet import BasicBlock, ResNet
 
     return ResNet(BasicBlock, [1, 1, 1, 1], num_classes=classes, channels=(4, 8, 16, 32), stem_width=8, stem_type="deep", avg_down=True)
@@ -350,10 +352,9 @@ def main(out: Path) -> None:
             wrappers(out / "wrappers", sd, model, gen)
     hostile(out / "hostile")
     if HAVE_TIMM:
-        (out / "refused").mkdir(exist_ok=True)
         m = timm_resnet_d()
         randomise(m, gen)
-        torch.save(m.state_dict(), out / "refused" / "timm_resnet_d.pth")
+        torch.save(m.state_dict(), out / "timm_resnet_d.pth")
     else:
         print("timm not importable: the timm cases are left as they are")
     cases_file.write_text(json.dumps(cases, indent=1) + "\n")
