@@ -12,7 +12,8 @@
  * Without --weights the network gets seeded random weights (torchvision's initialisation); with
  * --weights and no --spec/--preset the network is the one the file holds (the input tensor's
  * H×W give the input size). An input tensor of N > 1 images gives N lists of logits.
- * A --spec beside a meta.json (a bundled model, DESIGN §3.6) uses its classes, mean and std.
+ * A --spec beside a meta.json (a bundled model, DESIGN §3.6) uses its classes, mean and std; a
+ * --preset with timm's published weights (TIMM_WEIGHTS) and --weights, their pretrained_cfg.
  * --profile times every node over N runs (default 5; $lib/runtime/profile.ts: node by node, a
  * sync point after each) beside plain forwards measured in the same loop; JSON adds "profile":
  * { backend, runs, totalMs, forwardMs, stepwiseMs, syncMs, gap, nodes: { id: ms }, foldedInto: { id: carrier } }
@@ -35,7 +36,7 @@ import type { ExplainMethod } from '../src/lib/runtime/protocol';
 import { labelFor, parseLabels, topK } from '../src/lib/models/labels';
 import { policyFor, preprocess, type RgbaImage } from '../src/lib/pixels/preprocess';
 import { preprocessGarment } from '../src/lib/pixels/garment';
-import { metaPolicy, type ModelMeta } from '../src/lib/models/bundled';
+import { metaPolicy, remoteMeta, TIMM_WEIGHTS, type ModelMeta } from '../src/lib/models/bundled';
 import {
 	WeightsError,
 	WeightsListError,
@@ -193,7 +194,14 @@ runCli(async () => {
 			v.weights,
 			v['input-tensor'] === undefined ? undefined : inputTensorSize(v['input-tensor'])
 		);
-	const { spec, meta } = inferred ? { spec: inferred.spec, meta: null } : loadSpec(v);
+	const loaded = inferred ? { spec: inferred.spec, meta: null } : loadSpec(v);
+	const spec = loaded.spec;
+	// A timm preset with a file: the preprocessing its published weights were evaluated with.
+	const timm =
+		v.preset !== undefined && v.weights !== undefined
+			? TIMM_WEIGHTS.find((w) => w.preset === v.preset)
+			: undefined;
+	const meta: ModelMeta | null = loaded.meta ?? (timm ? remoteMeta(timm, spec, null) : null);
 	const graph = buildGraph(spec);
 	const taps =
 		v.taps === undefined
@@ -263,7 +271,7 @@ runCli(async () => {
 		const policy = meta ? metaPolicy(spec, meta) : policyFor(spec.input);
 		const x = meta?.convert === 'garment' ? preprocessGarment(img, policy) : preprocess(img, policy);
 		input = { data: x.data, n: 1 };
-		inputNote = `${v.image} (${img.width}×${img.height} → ${c}×${h}×${w})`;
+		inputNote = `${v.image} (${img.width}×${img.height} → ${c}×${h}×${w}${timm ? `; ${meta!.source}` : ''})`;
 	} else {
 		input = readInputTensor(v['input-tensor']!, graph);
 		inputNote = `${v['input-tensor']} (tensor ${input.n}×${c}×${h}×${w})`;

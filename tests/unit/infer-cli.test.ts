@@ -8,14 +8,15 @@ import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeSafetensors } from '../../src/lib/weights/index';
+import { buildGraph, presetSpec } from '../../src/lib/arch';
+import { initWeights, writeSafetensors } from '../../src/lib/weights/index';
 import { FIXTURES, loadCase, relError } from './runtime-fixtures';
 
 const tmp = mkdtempSync(join(tmpdir(), 'infer-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function infer(...args: string[]) {
-	const r = spawnSync('npx', ['tsx', 'cli/infer.ts', ...args], { encoding: 'utf8' });
+	const r = spawnSync('npx', ['tsx', 'cli/infer.ts', ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
 	return { code: r.status, stdout: r.stdout, stderr: r.stderr.replace(/^npm warn .*\n/gm, '') };
 }
 
@@ -90,6 +91,30 @@ describe('infer with images and random weights', () => {
 		expect(r.stdout).toMatch(/weights: random \(seed 3; no --weights given\)/);
 		expect(r.stdout).toMatch(/50×40 → 3×224×224/);
 		expect(r.stdout).toMatch(/top 2:\n\s+1\.\s+[\d.]+ % {2}\S.* \(class \d+\)\n\s+2\./);
+	});
+
+	it('a timm preset with --weights: the preprocessing of its published weights (timm resnetv2_50.a1h_in1k: mean = std = 0.5)', () => {
+		const weights = join(tmp, 'resnetv2_50.safetensors');
+		writeFileSync(weights, writeSafetensors(initWeights(buildGraph(presetSpec('resnetv2_50')!), 1)));
+		// One colour: any resize, crop or interpolation keeps it, so the input is (v/255 − mean) / std.
+		const flat = new PNG({ width: 64, height: 48 });
+		const rgb = [200, 100, 50];
+		for (let i = 0; i < flat.data.length; i++) flat.data[i] = i % 4 === 3 ? 255 : rgb[i % 4];
+		const flatFile = join(tmp, 'flat.png');
+		writeFileSync(flatFile, PNG.sync.write(flat));
+		const args = ['--preset', 'resnetv2_50', '--weights', weights, '--image', flatFile, '--backend', 'wasm'];
+		const r = infer(...args, '--taps', 'input', '--format', 'json');
+		expect(r.code).toBe(0);
+		const x: number[] = JSON.parse(r.stdout).taps.input.values;
+		expect(x).toHaveLength(3 * 224 * 224);
+		rgb.forEach((v, c) => {
+			const want = (v / 255 - 0.5) / 0.5;
+			const plane = x.slice(c * 224 * 224, (c + 1) * 224 * 224);
+			expect(Math.max(...plane.map((y) => Math.abs(y - want))), `channel ${c}`).toBeLessThan(1e-5);
+		});
+		expect(infer(...args, '--top', '1').stdout).toMatch(
+			/→ 3×224×224; timm\/resnetv2_50\.a1h_in1k pretrained_cfg\)/
+		);
 	});
 
 	it('the same seed gives the same logits', () => {
