@@ -371,9 +371,7 @@ export class Trainer {
 		if (!this.#frozen || !this.featureShape)
 			throw new TrainError('features() needs a frozen part (freeze "backbone" or lastStages)');
 		const [c, h, w] = this.graph.nodes[0].outShape;
-		const x = this.#input(images, images.length / (c * h * w));
-		const t = this.#frozenForward(x);
-		x.dispose();
+		const t = this.#start(images, images.length / (c * h * w));
 		const data = (await t.data()) as Float32Array;
 		t.dispose();
 		return data;
@@ -408,17 +406,20 @@ export class Trainer {
 		return logits!;
 	}
 
+	/** The trainable part's input for `count` NCHW images: the images, or the frozen part's output. */
+	#start(images: Float32Array, count: number): T4 {
+		const x = this.#input(images, count);
+		if (!this.#frozen) return x;
+		const start = this.#frozenForward(x);
+		x.dispose();
+		return start;
+	}
+
 	/** One optimiser step on a batch of NCHW images (normalised) and their labels. */
 	async step(images: Float32Array, labels: Int32Array): Promise<StepResult> {
 		this.#alive();
 		this.#labels(labels);
-		const x = this.#input(images, labels.length);
-		let start = x;
-		if (this.#frozen) {
-			start = this.#frozenForward(x);
-			x.dispose();
-		}
-		return this.#train(start, labels);
+		return this.#train(this.#start(images, labels.length), labels);
 	}
 
 	/** One optimiser step on features from `features()` (frozen part computed once per image). */
@@ -515,13 +516,7 @@ export class Trainer {
 	async evaluate(images: Float32Array, labels: Int32Array): Promise<{ loss: number; correct: number }> {
 		this.#alive();
 		this.#labels(labels);
-		const x = this.#input(images, labels.length);
-		let start = x;
-		if (this.#frozen) {
-			start = this.#frozenForward(x);
-			x.dispose();
-		}
-		return this.#evaluate(start, labels);
+		return this.#evaluate(this.#start(images, labels.length), labels);
 	}
 
 	/** `evaluate` on features from `features()`. */
