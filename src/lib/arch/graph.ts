@@ -623,6 +623,24 @@ function projection(
 	return b.bn(ids.downsampleNorm(block, avg), s, side);
 }
 
+/** What both block orders start from: the block's id and stride, its places, conv bias, branch convs and output channels. */
+function blockParts(spec: ArchSpec, ids: NodeIds, si: number, bi: number) {
+	const st = spec.stages[si];
+	const id = ids.block(si, bi);
+	const stride = bi === 0 ? st.stride : 1;
+	const main: Place = { section: 'stage', stage: si, block: id, path: 'main' };
+	const side: Place = { ...main, path: 'shortcut' };
+	return {
+		id,
+		stride,
+		main,
+		side,
+		bias: convBiasFor(spec, 'block'),
+		convs: branchConvs(spec, st.width, stride),
+		outC: st.width * spec.expansion
+	};
+}
+
 /** The 2015 block: conv → BN → ReLU …, conv → BN, (attention), + shortcut, ReLU. */
 function postActBlock(
 	b: Builder,
@@ -632,13 +650,7 @@ function postActBlock(
 	si: number,
 	bi: number
 ): BuiltBlock {
-	const st = spec.stages[si];
-	const id = ids.block(si, bi);
-	const stride = bi === 0 ? st.stride : 1;
-	const main: Place = { section: 'stage', stage: si, block: id, path: 'main' };
-	const side: Place = { ...main, path: 'shortcut' };
-	const bias = convBiasFor(spec, 'block');
-	const convs = branchConvs(spec, st.width, stride);
+	const { id, stride, main, side, bias, convs, outC } = blockParts(spec, ids, si, bi);
 	let y = blockIn;
 	convs.forEach(([channels, kernel, s, groups], k) => {
 		y = b.conv(ids.conv(id, k + 1), y, channels, kernel, s, groups, bias, main);
@@ -649,7 +661,6 @@ function postActBlock(
 
 	let shortcut: ShortcutKind = 'none';
 	if (spec.residual) {
-		const outC = st.width * spec.expansion;
 		const changes = stride !== 1 || blockIn.outShape[0] !== outC;
 		let s: MapNode = blockIn;
 		if (spec.shortcut === 'C' || ((spec.shortcut === 'B' || spec.shortcut === 'D') && changes)) {
@@ -680,20 +691,13 @@ function preActBlock(
 	si: number,
 	bi: number
 ): BuiltBlock {
-	const st = spec.stages[si];
-	const id = ids.block(si, bi);
-	const stride = bi === 0 ? st.stride : 1;
-	const main: Place = { section: 'stage', stage: si, block: id, path: 'main' };
-	const side: Place = { ...main, path: 'shortcut' };
-	const bias = convBiasFor(spec, 'block');
-	const convs = branchConvs(spec, st.width, stride);
+	const { id, stride, main, side, bias, convs, outC } = blockParts(spec, ids, si, bi);
 	const preact = b.relu(ids.act(id, 1), b.bn(ids.norm(id, 1), blockIn, main), main);
 	let y = preact;
 	convs.forEach(([channels, kernel, s, groups], k) => {
 		if (k > 0) y = b.relu(ids.act(id, k + 1), b.bn(ids.norm(id, k + 1), y, main), main);
 		y = b.conv(ids.conv(id, k + 1), y, channels, kernel, s, groups, bias, main);
 	});
-	const outC = st.width * spec.expansion;
 	const changes = stride !== 1 || blockIn.outShape[0] !== outC;
 	const projects = spec.block === 'bottleneck' ? bi === 0 : changes;
 	const s = projects ? projection(b, spec, ids, id, preact, outC, stride, side) : blockIn;
