@@ -6,24 +6,14 @@
  * option-A shortcut is matched by its module path (= our node id, DESIGN §3.2): output shape, params and MACs.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PRESETS, buildGraph, canonicalSpec, presetSpec, type ArchSpec } from '../../src/lib/arch';
+import { PRESETS, buildGraph, canonicalSpec, presetSpec } from '../../src/lib/arch';
+import { itReceptiveFields, readFixture, type ReferenceCase } from './reference-cases';
 
 type Layer = [id: string, shape: number[], params: number, macs: number];
-interface Case {
-	name: string;
-	note: string;
-	source: string;
-	spec: ArchSpec;
-	totals: { params: number; buffers: number; macs: number };
-	layers: Layer[];
-	/** Measured by backpropagation: the side of the input region the last block's centre sees. */
-	receptiveField?: { id: string; side: number };
-}
-const fixture = JSON.parse(
-	readFileSync(new URL('../fixtures/arch-reference.json', import.meta.url), 'utf8')
-) as { torch: string; torchvision: string; cases: Case[] };
+type Case = ReferenceCase<Layer>;
+const fixture = readFixture<{ torch: string; torchvision: string; cases: Case[] }>('arch-reference.json');
 const cases = fixture.cases;
 const PYTHON = '/usr/bin/python3';
 const hasTorch =
@@ -47,15 +37,7 @@ describe(`arch reference (torch ${fixture.torch}, torchvision ${fixture.torchvis
 		}
 	);
 
-	it.each(cases.filter((c) => c.receptiveField).map((c) => [c.name, c] as const))(
-		'%s: receptive field of the last block',
-		(_name, c) => {
-			const g = buildGraph(c.spec);
-			const block = g.stages.at(-1)!.blocks.at(-1)!;
-			expect(block.id).toBe(c.receptiveField!.id);
-			expect(g.byId.get(block.nodeIds.at(-1)!)!.receptiveField).toBe(c.receptiveField!.side);
-		}
-	);
+	itReceptiveFields(cases);
 
 	it.each(cases.map((c) => [c.name, c.note, c] as const))('%s (%s)', (_name, _note, c) => {
 		const g = buildGraph(c.spec);

@@ -10,7 +10,6 @@
  * the classifier's pool is `avgpool`). Output shape, params and MACs must agree, and every node
  * of ours that computes must have its timm module.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
 	PRESETS,
@@ -21,22 +20,20 @@ import {
 	type BlockGraph,
 	type GraphNode
 } from '../../src/lib/arch';
+import { itReceptiveFields, readFixture, type ReferenceCase } from './reference-cases';
 
 type Layer = [path: string, type: string, shape: number[], params: number, macs: number];
-interface Case {
-	name: string;
-	note: string;
-	source: string;
+interface Case extends ReferenceCase<Layer> {
 	patches?: string[];
-	spec: ArchSpec;
-	totals: { params: number; buffers: number; macs: number };
 	weightedOnly?: true;
-	layers: Layer[];
-	receptiveField?: { id: string; side: number };
 }
-const fixture = JSON.parse(
-	readFileSync(new URL('../fixtures/timm-reference.json', import.meta.url), 'utf8')
-) as { timm: string; torch: string; cases: Case[] };
+const fixture = readFixture<{
+	timm: string;
+	torch: string;
+	cases: Case[];
+	/** [side, stride, output side] of AvgPool2d(2, stride, ceil_mode=True, count_include_pad=False). */
+	ceilPool: [number, number, number][];
+}>('timm-reference.json');
 const cases = fixture.cases;
 
 /** Our node id for a timm module path (weighted modules: the same path). */
@@ -102,15 +99,7 @@ describe(`timm reference (timm ${fixture.timm}, torch ${fixture.torch})`, () => 
 		expect([g.totals.params, g.totals.macs]).toEqual([params, macs]);
 	});
 
-	it.each(cases.filter((c) => c.receptiveField).map((c) => [c.name, c] as const))(
-		'%s: receptive field of the last block',
-		(_name, c) => {
-			const g = buildGraph(c.spec);
-			const block = g.stages.at(-1)!.blocks.at(-1)!;
-			expect(block.id).toBe(c.receptiveField!.id);
-			expect(g.byId.get(block.nodeIds.at(-1)!)!.receptiveField).toBe(c.receptiveField!.side);
-		}
-	);
+	itReceptiveFields(cases);
 
 	it.each(cases.map((c) => [c.name, c.note, c] as const))('%s (%s)', (_name, _note, c) => {
 		const g = buildGraph(c.spec);
@@ -135,12 +124,7 @@ describe(`timm reference (timm ${fixture.timm}, torch ${fixture.torch})`, () => 
 });
 
 describe("shortcut D's pool (PyTorch's ceil mode)", () => {
-	const rows = (
-		JSON.parse(readFileSync(new URL('../fixtures/timm-reference.json', import.meta.url), 'utf8')) as {
-			ceilPool: [number, number, number][];
-		}
-	).ceilPool;
-	it.each(rows)('side %i, stride %i → %i', (side, stride, out) => {
+	it.each(fixture.ceilPool)('side %i, stride %i → %i', (side, stride, out) => {
 		const spec: ArchSpec = {
 			...presetSpec('resnet18d')!,
 			input: { channels: 3, height: 8, width: 8 },
