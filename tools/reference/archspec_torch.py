@@ -24,6 +24,27 @@ def load_spec(path: str | Path) -> dict:
     return json.loads(Path(path).read_text())
 
 
+def spec_json(name, *, channels, h, w, stem, block, expansion, groups, wpg, stages, shortcut, stride_on, residual,
+              bias, pool, classes) -> dict:
+    """An ArchSpec from short keywords: `stem=(kind, width)`, `stages=((blocks, width, stride), …)`.
+    The fixture scripts fix their own defaults with functools.partial."""
+    return {
+        "name": name,
+        "input": {"channels": channels, "height": h, "width": w},
+        "stem": {"kind": stem[0], "width": stem[1]},
+        "block": block,
+        "expansion": expansion,
+        "groups": groups,
+        "widthPerGroup": wpg,
+        "stages": [{"blocks": b, "width": wd, "stride": s} for b, wd, s in stages],
+        "shortcut": shortcut,
+        "strideOn": stride_on,
+        "residual": residual,
+        "convBias": bias,
+        "head": {"pool": pool, "classes": classes},
+    }
+
+
 def bottleneck_inner_width(spec: dict, width: int) -> int:
     return (width * spec["widthPerGroup"]) // 64 * spec["groups"]
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -42,36 +43,17 @@ import torchvision
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).parent))
-from archspec_torch import ZeroPadShortcut, build  # noqa: E402
-from safetensors_io import write_safetensors as write_in_order  # noqa: E402
+from archspec_torch import ZeroPadShortcut, build, spec_json  # noqa: E402
+from safetensors_io import write_sorted as write_safetensors  # noqa: E402
 
-
-def write_safetensors(path: Path, tensors: dict[str, torch.Tensor]) -> None:
-    """Keys sorted, so that regenerated fixtures are byte-identical."""
-    write_in_order(path, {k: tensors[k] for k in sorted(tensors)})
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "tests" / "fixtures" / "runtime"
 
 
-def spec(name, *, channels=3, h=64, w=64, stem=("imagenet", 64), block="basic", expansion=1, groups=1,
-         wpg=64, stages=((2, 64, 1), (2, 128, 2), (2, 256, 2), (2, 512, 2)), shortcut="B",
-         stride_on="3x3", residual=True, bias=False, pool="avg", classes=1000):
-    return {
-        "name": name,
-        "input": {"channels": channels, "height": h, "width": w},
-        "stem": {"kind": stem[0], "width": stem[1]},
-        "block": block,
-        "expansion": expansion,
-        "groups": groups,
-        "widthPerGroup": wpg,
-        "stages": [{"blocks": b, "width": wd, "stride": s} for b, wd, s in stages],
-        "shortcut": shortcut,
-        "strideOn": stride_on,
-        "residual": residual,
-        "convBias": bias,
-        "head": {"pool": pool, "classes": classes},
-    }
+spec = partial(spec_json, channels=3, h=64, w=64, stem=("imagenet", 64), block="basic", expansion=1, groups=1,
+               wpg=64, stages=((2, 64, 1), (2, 128, 2), (2, 256, 2), (2, 512, 2)), shortcut="B",
+               stride_on="3x3", residual=True, bias=False, pool="avg", classes=1000)
 
 
 # name → (spec, format, dtype, wrap): format 'safetensors' | 'pth'; wrap: None or 'state_dict+module'

@@ -33,6 +33,11 @@ def write_safetensors(path: str | Path, tensors: dict[str, torch.Tensor], metada
     os.replace(tmp, path)
 
 
+def write_sorted(path: str | Path, tensors: dict[str, torch.Tensor]) -> None:
+    """write_safetensors with the keys sorted, so that regenerated fixtures are byte-identical."""
+    write_safetensors(path, {k: tensors[k] for k in sorted(tensors)})
+
+
 def read_safetensors(path: str | Path) -> dict[str, torch.Tensor]:
     """Reads an F32 file (what the tools write for models)."""
     raw = Path(path).read_bytes()

@@ -41,15 +41,10 @@ try:
 except ImportError:
     sys.exit("error: timm is not importable: unzip /opt/pypi/files/timm-1.0.29-py3-none-any.whl and put it on PYTHONPATH")
 from archspec_timm import build_timm, create  # noqa: E402
-from safetensors_io import write_safetensors as write_in_order  # noqa: E402
+from safetensors_io import write_sorted as write_safetensors  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "tests" / "fixtures" / "family" / "runtime"
-
-
-def write_safetensors(path: Path, tensors: dict[str, torch.Tensor]) -> None:
-    """Keys sorted, so that regenerated fixtures are byte-identical."""
-    write_in_order(path, {k: tensors[k] for k in sorted(tensors)})
 
 
 def spec(name, *, h=64, w=64, stem=("deep", 16), pool=None, block="basic", groups=1, wpg=64,

@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -35,35 +36,16 @@ import torch.nn.functional as F
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).parent))
-from archspec_torch import build  # noqa: E402
-from safetensors_io import write_safetensors as write_in_order  # noqa: E402
+from archspec_torch import build, spec_json  # noqa: E402
+from safetensors_io import write_sorted as write_safetensors  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "tests" / "fixtures" / "train"
 
 
-def write_safetensors(path: Path, tensors: dict[str, torch.Tensor]) -> None:
-    write_in_order(path, {k: tensors[k] for k in sorted(tensors)})
-
-
-def spec(name, *, channels=3, h=12, w=12, stem=("cifar", 4), block="basic", expansion=1, groups=1, wpg=64,
-         stages=((1, 4, 1), (1, 8, 2)), shortcut="A", stride_on="3x3", residual=True, bias=False, pool="avg",
-         classes=5):
-    return {
-        "name": name,
-        "input": {"channels": channels, "height": h, "width": w},
-        "stem": {"kind": stem[0], "width": stem[1]},
-        "block": block,
-        "expansion": expansion,
-        "groups": groups,
-        "widthPerGroup": wpg,
-        "stages": [{"blocks": b, "width": wd, "stride": s} for b, wd, s in stages],
-        "shortcut": shortcut,
-        "strideOn": stride_on,
-        "residual": residual,
-        "convBias": bias,
-        "head": {"pool": pool, "classes": classes},
-    }
+spec = partial(spec_json, channels=3, h=12, w=12, stem=("cifar", 4), block="basic", expansion=1, groups=1, wpg=64,
+               stages=((1, 4, 1), (1, 8, 2)), shortcut="A", stride_on="3x3", residual=True, bias=False, pool="avg",
+               classes=5)
 
 
 SGD = {"kind": "sgd", "lr": 0.1, "momentum": 0.9, "weightDecay": 5e-4}
