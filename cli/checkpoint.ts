@@ -2,7 +2,6 @@
  * `--weights FILE` without a spec (DESIGN §3.4): the checkpoint's own network, read from the file
  * by $lib/weights (inferArchitecture), for calc and infer. Errors are `UsageError`s naming the file.
  */
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import {
 	WeightsError,
@@ -12,20 +11,11 @@ import {
 	type PthContents
 } from '../src/lib/weights/index';
 import { UsageError } from './args';
+import { readBytes } from './spec';
 
 export interface Checkpoint extends InferredNetwork {
 	/** Which dict of the file held the network, and the prefix stripped from its keys. */
 	file: Omit<PthContents, 'tensors'>;
-}
-
-export function readBytes(file: string, what: string): Uint8Array {
-	try {
-		return new Uint8Array(readFileSync(file));
-	} catch (e) {
-		throw new UsageError(
-			`cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`
-		);
-	}
 }
 
 /** The network `file` holds; `input` (C,H,W) where the weights cannot say it. */
