@@ -105,6 +105,17 @@ function refuse(tensor: string, message: string, expected = 'a ResNet the explor
 	return new WeightsError(tensor, expected, 'something else', `cannot read the architecture: ${message}`);
 }
 
+/** The tensors the inferred spec's graph needs, by name; refused where the spec cannot be built. */
+function inferredTensors(spec: ArchSpec): Map<string, number[]> {
+	try {
+		return expectedTensors(buildGraph(spec));
+	} catch (e) {
+		if (e instanceof SpecError)
+			throw refuse('', `the inferred network cannot be built: ${e.path ? `${e.path}: ` : ''}${e.message}`);
+		throw e;
+	}
+}
+
 const shapeOf = (tensors: TensorMap, key: string) => formatShape(tensors.get(key)!.shape);
 
 /** Modules in the file's order: convolutions, batch norms, linear layers; the rest are extras. */
@@ -635,14 +646,7 @@ export function inferArchitecture(tensors: TensorMap, options: InferOptions = {}
 		pairs.sort((a, b) => order.get(a[0])! - order.get(b[0])!);
 
 		// The graph of the spec must need exactly these tensors, in these shapes.
-		let expected: Map<string, number[]>;
-		try {
-			expected = expectedTensors(buildGraph(spec));
-		} catch (e) {
-			if (e instanceof SpecError)
-				throw refuse('', `the inferred network cannot be built: ${e.path ? `${e.path}: ` : ''}${e.message}`);
-			throw e;
-		}
+		const expected = inferredTensors(spec);
 		const targets = new Map(pairs.map(([s, t]) => [t, s]));
 		for (const [key, shape] of expected) {
 			const src = targets.get(key);
@@ -716,14 +720,7 @@ function inferTimm(tensors: TensorMap, timm: TimmLayout, options: InferOptions):
 			: []),
 		...timm.assumed
 	];
-	let expected: Map<string, number[]>;
-	try {
-		expected = expectedTensors(buildGraph(spec));
-	} catch (e) {
-		if (e instanceof SpecError)
-			throw refuse('', `the inferred network cannot be built: ${e.path ? `${e.path}: ` : ''}${e.message}`);
-		throw e;
-	}
+	const expected = inferredTensors(spec);
 	const out: TensorMap = new Map();
 	for (const [key, shape] of expected) {
 		const t = tensors.get(key);
