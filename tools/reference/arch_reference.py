@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import sys
 import time
 from pathlib import Path
@@ -34,6 +33,7 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).parent))
 from archspec_torch import SpecResNet, ZeroPadShortcut, build, torchvision_equivalent  # noqa: E402
+from reference_common import check_or_write, imagenet_spec, measure_layers  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "tests" / "fixtures" / "arch-reference.json"
@@ -45,22 +45,7 @@ DEFAULT_OUT = ROOT / "tests" / "fixtures" / "arch-reference.json"
 
 
 def imagenet(name, block, blocks, groups=1, width_per_group=64, **over):
-    spec = {
-        "name": name,
-        "input": {"channels": 3, "height": 224, "width": 224},
-        "stem": {"kind": "imagenet", "width": 64},
-        "block": block,
-        "expansion": 1 if block == "basic" else 4,
-        "groups": groups,
-        "widthPerGroup": width_per_group,
-        "stages": [{"blocks": n, "width": 64 << i, "stride": 1 if i == 0 else 2} for i, n in enumerate(blocks)],
-        "shortcut": "B",
-        "strideOn": "3x3",
-        "residual": True,
-        "convBias": False,
-        "head": {"pool": "avg", "classes": 1000},
-    }
-    return with_(spec, **over)
+    return with_(imagenet_spec(name, block, blocks, groups, width_per_group), **over)
 
 
 def cifar(n, **over):
@@ -185,45 +170,8 @@ LAYER_TYPES = (nn.Conv2d, nn.BatchNorm2d, nn.Linear, nn.MaxPool2d, nn.AdaptiveAv
 
 
 def measure(model: nn.Module, spec: dict) -> dict:
-    model.eval()
-    rows = []
-    hooks = []
-
-    def hook(name):
-        def fn(m, inp, out):
-            shape = list(out.shape[1:])
-            own = sum(p.numel() for p in m.parameters(recurse=False) if p.requires_grad)
-            if isinstance(m, nn.Conv2d):
-                kh, kw = m.kernel_size
-                macs = out[0].numel() * (m.in_channels // m.groups) * kh * kw
-            elif isinstance(m, nn.Linear):
-                macs = m.in_features * m.out_features
-            else:
-                macs = 0
-            rows.append([name, shape, own, macs])
-
-        return fn
-
-    for name, m in model.named_modules():
-        if isinstance(m, LAYER_TYPES):
-            hooks.append(m.register_forward_hook(hook(name)))
-    c, h, w = (spec["input"][k] for k in ("channels", "height", "width"))
-    with torch.no_grad():
-        out = model(torch.randn(1, c, h, w))
-    for hk in hooks:
-        hk.remove()
-    assert list(out.shape) == [1, spec["head"]["classes"]], out.shape
-    params = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    buffers = sum(
-        b.numel() for n, b in model.named_buffers() if n.endswith("running_mean") or n.endswith("running_var")
-    )
-    names = [r[0] for r in rows]
-    assert len(names) == len(set(names)), "a module ran twice"
-    assert sum(r[2] for r in rows) == params, "params outside conv/BN/fc"
-    return {
-        "totals": {"params": params, "buffers": buffers, "macs": sum(r[3] for r in rows)},
-        "layers": rows,
-    }
+    layers, totals = measure_layers(model, spec, LAYER_TYPES, lambda path, m, shape, own, macs: [path, shape, own, macs])
+    return {"totals": totals, "layers": layers}
 
 
 def thin(spec: dict, side: int) -> dict:
@@ -330,25 +278,8 @@ def main() -> None:
         "torchvision": torchvision.__version__,
         "cases": cases,
     }
-    if args.check:
-        committed = json.loads(Path(args.out).read_text())["cases"]
-        fresh = json.loads(json.dumps(cases))
-        stale = [c["name"] for c in fresh if c not in committed] + [
-            c["name"] for c in committed if c not in fresh
-        ]
-        if stale:
-            sys.exit(f"{args.out} is out of date ({', '.join(sorted(set(stale)))}): "
-                     "run /usr/bin/python3 tools/reference/arch_reference.py")
-        print(f"ok: {args.out} matches PyTorch ({len(cases)} cases)", file=sys.stderr)
-        return
-    text = json.dumps(doc, separators=(",", ":"))
-    # One case per line keeps diffs readable while the file stays compact.
-    text = text.replace('},{"name":', '},\n{"name":')
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text + "\n")
-    print(f"wrote {out} ({len(text) / 1024:.0f} KiB, {len(cases)} cases) in {time.perf_counter() - t0:.0f} s",
-          file=sys.stderr)
+    check_or_write(args.out, doc, args.check, source="PyTorch", t0=t0,
+                   regenerate="/usr/bin/python3 tools/reference/arch_reference.py")
 
 
 if __name__ == "__main__":

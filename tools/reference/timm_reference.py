@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import sys
 import time
 from pathlib import Path
@@ -38,6 +37,7 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).parent))
 from archspec_timm import TIMM_VERSION, build_timm, create, patches  # noqa: E402
+from reference_common import check_or_write, imagenet_spec, measure_layers  # noqa: E402
 
 import timm  # noqa: E402
 from timm.layers import EcaModule, SEModule  # noqa: E402
@@ -54,22 +54,7 @@ LAYER_LIMIT = 800
 
 
 def imagenet(name, block, blocks, groups=1, width_per_group=64, **over):
-    spec = {
-        "name": name,
-        "input": {"channels": 3, "height": 224, "width": 224},
-        "stem": {"kind": "imagenet", "width": 64},
-        "block": block,
-        "expansion": 1 if block == "basic" else 4,
-        "groups": groups,
-        "widthPerGroup": width_per_group,
-        "stages": [{"blocks": n, "width": 64 << i, "stride": 1 if i == 0 else 2} for i, n in enumerate(blocks)],
-        "shortcut": "B",
-        "strideOn": "3x3",
-        "residual": True,
-        "convBias": False,
-        "head": {"pool": "avg", "classes": 1000},
-    }
-    return with_(spec, **over)
+    return with_(imagenet_spec(name, block, blocks, groups, width_per_group), **over)
 
 
 def with_(spec, **over):
@@ -193,41 +178,10 @@ def type_name(m: nn.Module) -> str:
 
 
 def measure(model: nn.Module, spec: dict) -> dict:
-    model.eval()
-    rows = []
-    hooks = []
-
-    def hook(name):
-        def fn(m, inp, out):
-            own = sum(p.numel() for p in m.parameters(recurse=False) if p.requires_grad)
-            if isinstance(m, (nn.Conv2d, nn.Conv1d)):
-                macs = out[0].numel() * (m.in_channels // m.groups) * int(torch.tensor(m.kernel_size).prod())
-            elif isinstance(m, nn.Linear):
-                macs = m.in_features * m.out_features
-            else:
-                macs = 0
-            rows.append([name, type_name(m), list(out.shape[1:]), own, macs])
-
-        return fn
-
-    for name, m in model.named_modules():
-        if isinstance(m, HOOKED):
-            # BatchNormAct2d's own ReLU (`…norm1.act`) is recorded: it is a node of ours.
-            hooks.append(m.register_forward_hook(hook(name)))
-    c, h, w = (spec["input"][k] for k in ("channels", "height", "width"))
-    with torch.no_grad():
-        out = model(torch.randn(1, c, h, w))
-    for hk in hooks:
-        hk.remove()
-    assert list(out.shape) == [1, spec["head"]["classes"]], out.shape
-    params = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    buffers = sum(
-        b.numel() for n, b in model.named_buffers() if n.endswith("running_mean") or n.endswith("running_var")
-    )
-    names = [r[0] for r in rows]
-    assert len(names) == len(set(names)), "a module ran twice"
-    assert sum(r[3] for r in rows) == params, "params outside the hooked modules"
-    result = {"totals": {"params": params, "buffers": buffers, "macs": sum(r[4] for r in rows)}}
+    # BatchNormAct2d's own ReLU (`…norm1.act`) is hooked too: it is a node of ours.
+    rows, totals = measure_layers(model, spec, HOOKED,
+                                  lambda path, m, shape, own, macs: [path, type_name(m), shape, own, macs])
+    result = {"totals": totals}
     if len(rows) > LAYER_LIMIT:
         result["weightedOnly"] = True
         rows = [r for r in rows if r[3] > 0]
@@ -355,26 +309,8 @@ def main() -> None:
         "ceilPool": ceil_pool_sides(),
         "cases": cases,
     }
-    if args.check:
-        committed = json.loads(Path(args.out).read_text())
-        fresh = json.loads(json.dumps(cases))
-        stale = [c["name"] for c in fresh if c not in committed["cases"]] + [
-            c["name"] for c in committed["cases"] if c not in fresh
-        ] + (["ceilPool"] if committed.get("ceilPool") != doc["ceilPool"] else [])
-        if stale:
-            sys.exit(f"{args.out} is out of date ({', '.join(sorted(set(stale)))}): "
-                     "run tools/reference/timm_reference.py (see its docstring)")
-        print(f"ok: {args.out} matches timm {timm.__version__} ({len(cases)} cases, "
-              f"{time.perf_counter() - t0:.0f} s)", file=sys.stderr)
-        return
-    text = json.dumps(doc, separators=(",", ":"))
-    # One case per line keeps diffs readable while the file stays compact.
-    text = text.replace('},{"name":', '},\n{"name":')
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text + "\n")
-    print(f"wrote {out} ({len(text) / 1024:.0f} KiB, {len(cases)} cases) in {time.perf_counter() - t0:.0f} s",
-          file=sys.stderr)
+    check_or_write(args.out, doc, args.check, source=f"timm {timm.__version__}", also=("ceilPool",), t0=t0,
+                   regenerate="tools/reference/timm_reference.py (see its docstring)")
 
 
 if __name__ == "__main__":

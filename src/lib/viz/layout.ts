@@ -760,19 +760,22 @@ class Builder {
 	private attentionJoin(attIds: readonly string[], scale: DiagramBox, c: number) {
 		const gate = this.boxes.find((b) => b.id === attIds[attIds.length - 1]);
 		if (!gate) return;
-		const sc = cx(gate);
-		const y0 = gate.y + gate.h;
-		const ya = scale.y + scale.h / 2;
+		this.dropEdge(gate, scale, 'attention', cx(gate), scale.y + scale.h / 2, c - W / 2);
+	}
+
+	/** From a side column's last box down its centre line `sc` to `ya`, then across to `x`; the shape written under the box. */
+	private dropEdge(from: DiagramBox, to: DiagramBox, kind: EdgeKind, sc: number, ya: number, x: number) {
+		const y0 = from.y + from.h;
 		this.edge(
-			gate,
-			scale,
-			'attention',
+			from,
+			to,
+			kind,
 			[
 				[sc, y0],
 				[sc, ya],
-				[c - W / 2, ya]
+				[x, ya]
 			],
-			gate.outShape,
+			from.outShape,
 			{ x: sc - LABEL_DX, y: y0 + LABEL_DY }
 		);
 	}
@@ -848,19 +851,7 @@ class Builder {
 			from = b;
 			sy += NODE_H + NODE_GAP;
 		}
-		const y0 = from.y + from.h;
-		this.edge(
-			from,
-			add,
-			kind,
-			[
-				[sc, y0],
-				[sc, ya],
-				[c + W / 2, ya]
-			],
-			from.outShape,
-			{ x: sc - LABEL_DX, y: y0 + LABEL_DY }
-		);
+		this.dropEdge(from, add, kind, sc, ya, c + W / 2);
 		return sx + SIDE_W;
 	}
 }
