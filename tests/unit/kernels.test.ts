@@ -48,17 +48,26 @@ function conv(x: tf.Tensor4D, w: tf.Tensor4D, c: KernelCase): tf.Tensor4D {
 	);
 }
 
-/** ∂(Σ conv(x, W)·dy)/∂W by tfjs, in PyTorch's layout [out, in/g, k, k]. */
-function filterGradient(c: KernelCase): { data: Float32Array; shape: number[] } {
+/** The case's x and dy (PyTorch's NCHW) as NHWC tensors, with their channel counts. */
+function caseTensors(c: KernelCase) {
 	const x = tensors.get(`${c.name}/x`)!;
 	const dy = tensors.get(`${c.name}/dy`)!;
 	const [n, cin, h, w] = x.shape;
 	const [, cout, oh, ow] = dy.shape;
+	return {
+		xt: tf.tensor4d(nchwToNhwc(x), [n, h, w, cin]),
+		dyt: tf.tensor4d(nchwToNhwc(dy), [n, oh, ow, cout]),
+		cin,
+		cout
+	};
+}
+
+/** ∂(Σ conv(x, W)·dy)/∂W by tfjs, in PyTorch's layout [out, in/g, k, k]. */
+function filterGradient(c: KernelCase): { data: Float32Array; shape: number[] } {
 	const k = c.kernel;
 	const g = c.groups;
 	return tf.tidy(() => {
-		const xt = tf.tensor4d(nchwToNhwc(x), [n, h, w, cin]);
-		const dyt = tf.tensor4d(nchwToNhwc(dy), [n, oh, ow, cout]);
+		const { xt, dyt, cin, cout } = caseTensors(c);
 		const grad = tf.grad((wt: tf.Tensor) => tf.sum(tf.mul(conv(xt, wt as tf.Tensor4D, c), dyt)));
 		const dw = tf.transpose(grad(tf.zeros([k, k, cin / g, cout])), [3, 2, 0, 1]);
 		return { data: dw.dataSync() as Float32Array, shape: dw.shape };
@@ -67,16 +76,11 @@ function filterGradient(c: KernelCase): { data: Float32Array; shape: number[] } 
 
 /** ∂(Σ conv(x, W)·dy)/∂x by tfjs, NCHW. */
 function inputGradient(c: KernelCase): Float32Array {
-	const x = tensors.get(`${c.name}/x`)!;
-	const dy = tensors.get(`${c.name}/dy`)!;
 	const wt = tensors.get(`${c.name}/w`)!;
-	const [n, cin, h, w] = x.shape;
-	const [, cout, oh, ow] = dy.shape;
 	const k = c.kernel;
 	const g = c.groups;
 	return tf.tidy(() => {
-		const xt = tf.tensor4d(nchwToNhwc(x), [n, h, w, cin]);
-		const dyt = tf.tensor4d(nchwToNhwc(dy), [n, oh, ow, cout]);
+		const { xt, dyt, cin, cout } = caseTensors(c);
 		const filter = tf.transpose(tf.tensor4d(wt.data, [cout, cin / g, k, k]), [2, 3, 1, 0]) as tf.Tensor4D;
 		const grad = tf.grad((xv: tf.Tensor) => tf.sum(tf.mul(conv(xv as tf.Tensor4D, filter, c), dyt)));
 		const dx = grad(xt);
