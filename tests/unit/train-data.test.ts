@@ -1,5 +1,5 @@
 /**
- * The Train panel's data (src/lib/train/data.ts) against tools/train/make_fashion_subset.py: the
+ * The Train panel's data (src/lib/train/dataset.ts) against tools/train/make_fashion_subset.py: the
  * shipped subset files decode to the labels, pixels and normalised values that the Python script
  * wrote into tests/fixtures/train-data/fashion-subset.json (numpy, from Debian's IDX files), and
  * the own-images split and dataset behave as documented.
@@ -17,7 +17,7 @@ import {
 	nhwcToChw,
 	ownImagesDataset,
 	subset
-} from '../../src/lib/train/data';
+} from '../../src/lib/train/dataset';
 
 interface Sample {
 	position: number;

@@ -11,7 +11,7 @@ class in the file's own order (Fashion-MNIST's files are already shuffled), kept
 Test images come from t10k only, so the page's test accuracy is measured on images that no
 training run in this repository has seen.
 
-The packed format (read by src/lib/train/data.ts `decodeDataset`), little-endian:
+The packed format (read by src/lib/train/dataset.ts `decodeDataset`), little-endian:
 
   bytes 0-3    "FMNB" (magic)
   bytes 4-7    uint32 version (1)
