@@ -133,6 +133,25 @@ export function gatherBatch(
 	return { images, labels };
 }
 
+/**
+ * The first `n` images (all when n ≥ count), as they are (no copy). The subset's order is
+ * Fashion-MNIST's own, already shuffled, so the first images are close to class-balanced.
+ */
+export function firstImages(data: Dataset, n: number): Dataset {
+	if (!(n < data.count)) return data;
+	const size = data.channels * data.height * data.width;
+	const px = data.pixels;
+	return {
+		...data,
+		count: n,
+		labels: data.labels.subarray(0, n),
+		pixels:
+			px.kind === 'uint8'
+				? { ...px, data: px.data.subarray(0, n * size) }
+				: { kind: 'float32', data: px.data.subarray(0, n * size) }
+	};
+}
+
 /** The same images, `indices` only (a split of the user's images). */
 export function subset(data: Dataset, indices: readonly number[]): Dataset {
 	const { images, labels } = gatherBatch(data, indices);
