@@ -16,30 +16,21 @@
  * This file reads arguments and files and prints; the network runs through the same Session
  * ($lib/runtime/session.ts) as the page's worker.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import {
-	PRESET_NAMES,
-	buildGraph,
-	lastBlockId,
-	presetSpec,
-	specFieldErrors,
-	validateSpec,
-	type ArchSpec,
-	type BlockGraph
-} from '../src/lib/arch/index';
+import { buildGraph, lastBlockId, type ArchSpec, type BlockGraph } from '../src/lib/arch/index';
 import { Session } from '../src/lib/runtime/session';
 import { ExplainError, type Explanation } from '../src/lib/runtime/explain';
 import type { ExplainMethod } from '../src/lib/runtime/protocol';
 import { labelFor, parseLabels, topK } from '../src/lib/models/labels';
 import { policyFor, preprocess, type RgbaImage } from '../src/lib/pixels/preprocess';
 import { preprocessGarment } from '../src/lib/pixels/garment';
-import { metaPolicy, parseMeta, type ModelMeta } from '../src/lib/models/bundled';
+import { metaPolicy, type ModelMeta } from '../src/lib/models/bundled';
 import {
 	WeightsError,
 	WeightsListError,
@@ -52,60 +43,10 @@ import {
 } from '../src/lib/weights/index';
 import { UsageError, parse, runCli } from './args';
 import { checkpointJson, checkpointNotes, inferCheckpoint, type Checkpoint } from './checkpoint';
+import { loadSpec, readBytes } from './spec';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BACKENDS = ['cpu', 'wasm'] as const;
-
-function readBytes(file: string, what: string): Uint8Array {
-	try {
-		return new Uint8Array(readFileSync(file));
-	} catch (e) {
-		throw new UsageError(
-			`cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`
-		);
-	}
-}
-
-function readJson(file: string, what: string): unknown {
-	const text = new TextDecoder().decode(readBytes(file, what));
-	try {
-		return JSON.parse(text);
-	} catch (e) {
-		throw new UsageError(`${file} is not valid JSON: ${(e as Error).message}`);
-	}
-}
-
-function loadSpec(values: { preset?: string; spec?: string }): { spec: ArchSpec; meta: ModelMeta | null } {
-	const sources = [values.preset, values.spec].filter((v) => v !== undefined).length;
-	if (sources !== 1) throw new UsageError('give exactly one of --preset NAME or --spec FILE.json');
-	let spec: ArchSpec;
-	let meta: ModelMeta | null = null;
-	if (values.preset !== undefined) {
-		const p = presetSpec(values.preset);
-		if (!p) throw new UsageError(`unknown preset "${values.preset}"; presets: ${PRESET_NAMES.join(', ')}`);
-		spec = p;
-	} else {
-		const raw = readJson(values.spec!, 'spec');
-		const errors = specFieldErrors(raw);
-		if (errors.length)
-			throw new UsageError(
-				`${values.spec}: ${errors.map((e) => `${e.path || 'spec'}: ${e.message}`).join('; ')}`
-			);
-		spec = raw as ArchSpec;
-	}
-	const errors = validateSpec(spec);
-	if (errors.length) throw new UsageError(errors.map((e) => `${e.path || 'spec'}: ${e.message}`).join('; '));
-	if (values.spec !== undefined) {
-		// A bundled model's meta.json, read as the page reads it (src/lib/models/bundled.ts).
-		const metaFile = join(dirname(values.spec), 'meta.json');
-		if (existsSync(metaFile)) {
-			const parsed = parseMeta(readJson(metaFile, 'model metadata'), spec, metaFile);
-			if (!parsed.ok) throw new UsageError(parsed.message);
-			meta = parsed.meta;
-		}
-	}
-	return { spec, meta };
-}
 
 function decodeImage(file: string): RgbaImage {
 	const bytes = readBytes(file, 'image');

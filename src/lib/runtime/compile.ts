@@ -424,7 +424,7 @@ function uploadFilters(
 }
 
 /** PyTorch's symmetric padding as tfjs's explicit padding. */
-function padOf(p: number): Pad {
+export function padOf(p: number): Pad {
 	return p === 0
 		? 'valid'
 		: [
@@ -696,7 +696,7 @@ export function convWithInputGradient(
 }
 
 /** x[:, ::s, ::s, :] with a gradient (tfjs has none for StridedSlice): dy spread with zeros. */
-function subsampleWithGradient(tf: TF, x: tfType.Tensor4D, s: number): tfType.Tensor4D {
+export function subsampleWithGradient(tf: TF, x: tfType.Tensor4D, s: number): tfType.Tensor4D {
 	const f = tf.customGrad(((xt: tfType.Tensor4D) => {
 		const [n, h, w, c] = xt.shape;
 		return {
@@ -734,7 +734,7 @@ function fitTo(tf: TF, x: tfType.Tensor4D, height: number, width: number): tfTyp
 }
 
 /** Option-A shortcut: x[:, ::s, ::s, :], then zero channels appended at the end. */
-function optionAShortcut(tf: TF, x: tfType.Tensor4D, stride: number, padChannels: number): tfType.Tensor4D {
+export function optionAShortcut(tf: TF, x: tfType.Tensor4D, stride: number, padChannels: number): tfType.Tensor4D {
 	const [n, h, w, c] = x.shape;
 	const y =
 		stride === 1

@@ -1,0 +1,193 @@
+"""Reference training runs for the tfjs trainer (src/lib/runtime/train.ts), computed by PyTorch.
+
+For each case below: a small network built from its ArchSpec (archspec_torch.build), fixed-seed
+weights with non-trivial BatchNorm (random gamma, beta, running mean and variance), a small
+dataset, and K steps of torch.optim.SGD or torch.optim.Adam on batches in the `--no-shuffle`
+order of DESIGN §3.4 (batch j = samples j·B … j·B+B−1 mod N), mean cross-entropy, the network in
+training mode (BN batch statistics and running updates, momentum 0.1) — or, for a frozen
+backbone, in eval mode with only fc given to the optimiser. Per case, into a folder:
+
+  spec.json             the ArchSpec
+  init.safetensors      the initial state_dict (num_batches_tracked left out)
+  data.safetensors      `images` N,C,H,W float32 and `labels` N int64
+  expected.safetensors  the state_dict after K steps
+  case.json             steps, batch, optimiser, freeze, and the K losses (each before its update)
+
+Also schedules.json: the learning rates PyTorch's MultiStepLR, CosineAnnealingLR and OneCycleLR
+(learning rate only: cycle_momentum off) give step by step.
+
+  /usr/bin/python3 tools/reference/train_reference.py     # → tests/fixtures/train
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+sys.path.insert(0, str(Path(__file__).parent))
+from archspec_torch import build  # noqa: E402
+from safetensors_io import write_safetensors as write_in_order  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_OUT = ROOT / "tests" / "fixtures" / "train"
+
+
+def write_safetensors(path: Path, tensors: dict[str, torch.Tensor]) -> None:
+    write_in_order(path, {k: tensors[k] for k in sorted(tensors)})
+
+
+def spec(name, *, channels=3, h=12, w=12, stem=("cifar", 4), block="basic", expansion=1, groups=1, wpg=64,
+         stages=((1, 4, 1), (1, 8, 2)), shortcut="A", stride_on="3x3", residual=True, bias=False, pool="avg",
+         classes=5):
+    return {
+        "name": name,
+        "input": {"channels": channels, "height": h, "width": w},
+        "stem": {"kind": stem[0], "width": stem[1]},
+        "block": block,
+        "expansion": expansion,
+        "groups": groups,
+        "widthPerGroup": wpg,
+        "stages": [{"blocks": b, "width": wd, "stride": s} for b, wd, s in stages],
+        "shortcut": shortcut,
+        "strideOn": stride_on,
+        "residual": residual,
+        "convBias": bias,
+        "head": {"pool": pool, "classes": classes},
+    }
+
+
+SGD = {"kind": "sgd", "lr": 0.1, "momentum": 0.9, "weightDecay": 5e-4}
+ADAM = {"kind": "adam", "lr": 0.01, "betas": [0.9, 0.999], "eps": 1e-8, "weightDecay": 1e-4}
+
+# name → (spec, optimiser, freeze, N, batch, steps)
+CASES = {
+    "basic-a-sgd": (spec("basic-a-sgd", stages=((2, 4, 1), (1, 8, 2))), SGD, "none", 10, 4, 4),
+    "bottleneck-b-adam": (
+        spec("bottleneck-b-adam", h=20, w=20, stem=("imagenet", 8), block="bottleneck", expansion=4,
+             stages=((1, 4, 1), (1, 8, 2)), shortcut="B"),
+        ADAM, "none", 8, 4, 3,
+    ),
+    "groups-c-sgd": (
+        spec("groups-c-sgd", h=9, w=9, stem=("cifar", 8), block="bottleneck", expansion=2, groups=4, wpg=16,
+             stages=((1, 8, 1), (1, 8, 2)), shortcut="C", stride_on="1x1"),
+        {"kind": "sgd", "lr": 0.05, "momentum": 0.0, "weightDecay": 0.0}, "none", 6, 3, 3,
+    ),
+    "plain-flatten-bias": (
+        spec("plain-flatten-bias", channels=1, h=11, w=11, residual=False, bias=True, pool="flatten"),
+        {"kind": "sgd", "lr": 0.05, "momentum": 0.5, "weightDecay": 1e-3}, "none", 7, 3, 4,
+    ),
+    "basic-b-momentum-no-decay": (
+        spec("basic-b-momentum-no-decay", channels=1, h=10, w=10, shortcut="B"),
+        {"kind": "sgd", "lr": 0.1, "momentum": 0.9, "weightDecay": 0.0}, "none", 6, 3, 3,
+    ),
+    "frozen-backbone": (spec("frozen-backbone", stages=((1, 4, 1), (1, 8, 2))), SGD, "backbone", 8, 4, 3),
+}
+
+
+def randomise_bn(model: nn.Module, g: torch.Generator) -> None:
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            c = m.num_features
+            m.weight.data = 0.5 + torch.rand(c, generator=g)
+            m.bias.data = 0.2 * torch.randn(c, generator=g)
+            m.running_mean.data = 0.1 * torch.randn(c, generator=g)
+            m.running_var.data = 0.5 + torch.rand(c, generator=g)
+
+
+def state(model: nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
+
+
+def make_optimizer(opt: dict, params):
+    if opt["kind"] == "sgd":
+        return torch.optim.SGD(params, lr=opt["lr"], momentum=opt["momentum"], weight_decay=opt["weightDecay"])
+    return torch.optim.Adam(params, lr=opt["lr"], betas=tuple(opt["betas"]), eps=opt["eps"],
+                            weight_decay=opt["weightDecay"])
+
+
+def run_case(name: str, out: Path) -> None:
+    sp, opt, freeze, n, batch, steps = CASES[name]
+    seed = sum(map(ord, name))
+    torch.manual_seed(seed)
+    g = torch.Generator().manual_seed(seed)
+    model = build(sp)
+    randomise_bn(model, g)
+    init = state(model)
+    model.double()  # float64 reference: our float32 is compared with the exact result
+    c, h, w = (sp["input"][k] for k in ("channels", "height", "width"))
+    images = torch.randn(n, c, h, w, generator=g)
+    labels = torch.randint(0, sp["head"]["classes"], (n,), generator=g)
+    # weights and data as float32 (what the files hold), the run in float64 from those values
+    init32 = {k: v.float() for k, v in init.items()}
+    model.load_state_dict({k: v.double() for k, v in init32.items()}, strict=False)
+    if freeze == "backbone":
+        model.eval()
+        params = list(model.fc.parameters())
+    else:
+        model.train()
+        params = list(model.parameters())
+    optimizer = make_optimizer(opt, params)
+    losses = []
+    for j in range(steps):
+        idx = torch.tensor([(j * batch + i) % n for i in range(batch)])
+        x, y = images[idx].double(), labels[idx]
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    d = out / name
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "spec.json").write_text(json.dumps(sp, indent="\t") + "\n")
+    write_safetensors(d / "init.safetensors", init32)
+    write_safetensors(d / "data.safetensors", {"images": images, "labels": labels})
+    write_safetensors(d / "expected.safetensors", {k: v.float() for k, v in state(model).items()})
+    case = {"optimizer": opt, "freeze": freeze, "steps": steps, "batch": batch, "losses": losses}
+    (d / "case.json").write_text(json.dumps(case, indent="\t") + "\n")
+    print(f"{name}: losses {[round(l, 4) for l in losses]}")
+
+
+def schedules(out: Path) -> None:
+    total, base = 20, 0.1
+    result = {"totalSteps": total, "baseLr": base, "schedules": []}
+
+    def record(kind: dict, make):
+        p = nn.Parameter(torch.zeros(1))
+        opt = torch.optim.SGD([p], lr=base, momentum=0.9)
+        sched = make(opt)
+        lrs = []
+        for _ in range(total):
+            lrs.append(opt.param_groups[0]["lr"])
+            opt.step()
+            sched.step()
+        result["schedules"].append({"schedule": kind, "lrs": lrs})
+
+    lr = torch.optim.lr_scheduler
+    record({"kind": "step", "milestones": [5, 12], "gamma": 0.1}, lambda o: lr.MultiStepLR(o, [5, 12], 0.1))
+    record({"kind": "cosine"}, lambda o: lr.CosineAnnealingLR(o, T_max=total))
+    record({"kind": "onecycle"},
+           lambda o: lr.OneCycleLR(o, max_lr=base, total_steps=total, cycle_momentum=False))
+    record({"kind": "onecycle", "pctStart": 0.25, "divFactor": 10, "finalDivFactor": 100},
+           lambda o: lr.OneCycleLR(o, max_lr=base, total_steps=total, pct_start=0.25, div_factor=10,
+                                   final_div_factor=100, cycle_momentum=False))
+    (out / "schedules.json").write_text(json.dumps(result, indent="\t") + "\n")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name in CASES:
+        run_case(name, args.out)
+    schedules(args.out)
+
+
+if __name__ == "__main__":
+    main()
