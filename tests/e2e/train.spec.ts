@@ -19,7 +19,7 @@ async function open(page: Page) {
 }
 
 async function logits(page: Page): Promise<number[]> {
-	return JSON.parse(await page.getByTestId('logits').textContent({ timeout: 60_000 }));
+	return JSON.parse((await page.getByTestId('logits').textContent({ timeout: 60_000 })) ?? 'null');
 }
 
 /** Small settings: 500 training images, batch 16, one epoch (32 steps), constant lr. */

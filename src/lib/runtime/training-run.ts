@@ -8,7 +8,7 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { BlockGraph } from '../arch/graph';
 import { augment, batchIndices, gather } from '../train/data';
-import { gatherBatch, type Dataset } from '../train/dataset';
+import { gatherBatch, stepsPerEpoch, type Dataset } from '../train/dataset';
 import { writeSafetensors, type TensorMap } from '../weights/index';
 import type { TrainConfig, TrainEvent, TrainResult, TrainStatus } from './protocol';
 import { Trainer } from './train';
@@ -33,11 +33,6 @@ export interface RunNetwork {
 	weights: TensorMap;
 	/** Tensors that were freshly initialised rather than carried over from the live weights. */
 	reinitialised: string[];
-}
-
-/** Steps in an epoch: every image once, the last batch filled from the next epoch's order. */
-export function stepsPerEpoch(count: number, batch: number): number {
-	return Math.ceil(count / batch);
 }
 
 export class TrainingRun {

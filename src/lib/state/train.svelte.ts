@@ -24,6 +24,7 @@ import {
 	heldOutSplit,
 	nhwcToChw,
 	ownImagesDataset,
+	stepsPerEpoch,
 	subset,
 	type Dataset
 } from '$lib/train/dataset';
@@ -112,6 +113,7 @@ export class TrainState {
 	/** Wall time and steps of the last run. */
 	summary = $state.raw<{ seconds: number; steps: number; totalSteps: number; stopped: boolean } | null>(null);
 
+	#labels: string[] = [];
 	readonly #explorer: Explorer;
 	readonly #run: RunState;
 	readonly #base: string;
@@ -174,10 +176,9 @@ export class TrainState {
 		);
 	}
 
-	/** The last training loss of the first network, for `train-loss`. */
-	get lastLoss(): number | null {
-		const l = this.log ? lastLosses(this.log)[0] : NaN;
-		return Number.isFinite(l) ? l : null;
+	/** The last training loss of each network (null before its first step). */
+	get lastLoss(): (number | null)[] {
+		return this.log ? lastLosses(this.log).map((l) => (Number.isFinite(l) ? l : null)) : [];
 	}
 
 	/** Sets the network on screen to the subset's input and classes (the fix offered for a mismatch). */
@@ -254,7 +255,7 @@ export class TrainState {
 			this.optimizer === 'sgd'
 				? { kind: 'sgd', lr: this.lr, momentum: this.momentum, weightDecay: this.weightDecay }
 				: { kind: 'adam', lr: this.lr, betas: [0.9, 0.999], eps: 1e-8, weightDecay: this.weightDecay };
-		const total = Math.ceil(totalImages / this.batch) * this.epochs;
+		const total = stepsPerEpoch(totalImages, this.batch) * this.epochs;
 		const schedule: Schedule =
 			this.schedule === 'step'
 				? { kind: 'step', milestones: [Math.round(total * 0.5), Math.round(total * 0.75)], gamma: 0.1 }
@@ -318,6 +319,7 @@ export class TrainState {
 			networks.map((n) => n.label),
 			0
 		);
+		this.#labels = networks.map((n) => n.label);
 		try {
 			await this.#run.runtime.ensureStarted();
 			let data: TrainData;
@@ -352,6 +354,7 @@ export class TrainState {
 					? [data.train, data.test].flatMap((d) => [d.labels.buffer, d.pixels.data.buffer] as ArrayBuffer[])
 					: [];
 			const config = this.#config(networks, data, images);
+			this.log = emptyLog(this.#labels, stepsPerEpoch(images, config.batch) * config.epochs);
 			this.phase = 'running';
 			const result = await remote.startTraining(
 				Comlink.transfer(config, transfers),

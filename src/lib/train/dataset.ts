@@ -92,6 +92,11 @@ export function decodeDataset(bytes: Uint8Array, source: string, mean: number[],
 	};
 }
 
+/** Steps in an epoch: every image once, the last batch filled from the next epoch's order. */
+export function stepsPerEpoch(count: number, batch: number): number {
+	return Math.ceil(count / batch);
+}
+
 /** How many images of each class a dataset holds. */
 export function classCounts(data: Pick<Dataset, 'labels' | 'classes'>): number[] {
 	const counts = new Array<number>(data.classes).fill(0);

@@ -104,7 +104,10 @@ export function chartGeometry(
 		width,
 		height,
 		plot,
-		xTicks: xs.ticks(5).map((t) => ({ x: xs(t), label: format('~s')(t) })),
+		xTicks: xs
+			.ticks(5)
+			.filter(Number.isInteger)
+			.map((t) => ({ x: xs(t), label: format('~s')(t) })),
 		yTicks: ys.ticks(4).map((t) => ({ y: ys(t), label: fmtY(t) })),
 		curves: curves.map((c) => {
 			const averaged = smooth(
