@@ -1,6 +1,6 @@
 /**
- * The wasm Conv2DBackpropFilter kernel (src/lib/runtime/kernels) against PyTorch's filter
- * gradient (torch.nn.grad.conv2d_weight, tools/reference/kernel_reference.py): strides 1 and 2,
+ * The wasm Conv2DBackpropFilter and Conv2DBackpropInput kernels (src/lib/runtime/kernels) against PyTorch's
+ * gradients (torch.nn.grad.conv2d_weight and conv2d_input, tools/reference/kernel_reference.py): strides 1 and 2,
  * padding k//2 and none, 1×1 / 3×3 / 7×7 kernels, odd sizes, and groups (as the trainer runs them:
  * split into ordinary convolutions). Computed through tfjs's own gradient of conv2d, so the
  * kernel is reached as training reaches it; the cpu backend's kernel is checked the same way.
@@ -12,7 +12,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerTrainingKernels } from '../../src/lib/runtime/kernels/index';
 import { parseSafetensorsRaw } from '../../src/lib/weights/index';
-import { nchwToNhwc, relError } from './runtime-fixtures';
+import { nchwToNhwc, nhwcToNchw, relError } from './runtime-fixtures';
 import { TRAIN_FIXTURES } from './train-fixtures';
 
 interface KernelCase {
@@ -28,14 +28,8 @@ const tensors = parseSafetensorsRaw(
 	new Uint8Array(readFileSync(join(TRAIN_FIXTURES, 'kernels.safetensors')))
 );
 
-/** ∂(Σ conv(x, W)·dy)/∂W by tfjs, in PyTorch's layout [out, in/g, k, k]. */
-function filterGradient(c: KernelCase): { data: Float32Array; shape: number[] } {
-	const x = tensors.get(`${c.name}/x`)!;
-	const dy = tensors.get(`${c.name}/dy`)!;
-	const [n, cin, h, w] = x.shape;
-	const [, cout, oh, ow] = dy.shape;
-	const k = c.kernel;
-	const g = c.groups;
+/** The case's convolution as the trainer runs it: grouped ones split into ordinary convolutions. */
+function conv(x: tf.Tensor4D, w: tf.Tensor4D, c: KernelCase): tf.Tensor4D {
 	const pad =
 		c.padding === 0
 			? ('valid' as const)
@@ -45,21 +39,48 @@ function filterGradient(c: KernelCase): { data: Float32Array; shape: number[] } 
 					[c.padding, c.padding],
 					[0, 0]
 				] as [[number, number], [number, number], [number, number], [number, number]]);
+	if (c.groups === 1) return tf.conv2d(x, w, c.stride, pad);
+	const xs = tf.split(x, c.groups, 3) as tf.Tensor4D[];
+	const ws = tf.split(w, c.groups, 3) as tf.Tensor4D[];
+	return tf.concat(
+		xs.map((xi, i) => tf.conv2d(xi, ws[i], c.stride, pad)),
+		3
+	);
+}
+
+/** ∂(Σ conv(x, W)·dy)/∂W by tfjs, in PyTorch's layout [out, in/g, k, k]. */
+function filterGradient(c: KernelCase): { data: Float32Array; shape: number[] } {
+	const x = tensors.get(`${c.name}/x`)!;
+	const dy = tensors.get(`${c.name}/dy`)!;
+	const [n, cin, h, w] = x.shape;
+	const [, cout, oh, ow] = dy.shape;
+	const k = c.kernel;
+	const g = c.groups;
 	return tf.tidy(() => {
 		const xt = tf.tensor4d(nchwToNhwc(x), [n, h, w, cin]);
 		const dyt = tf.tensor4d(nchwToNhwc(dy), [n, oh, ow, cout]);
-		const conv = (wt: tf.Tensor4D) => {
-			if (g === 1) return tf.conv2d(xt, wt, c.stride, pad);
-			const xs = tf.split(xt, g, 3) as tf.Tensor4D[];
-			const ws = tf.split(wt, g, 3) as tf.Tensor4D[];
-			return tf.concat(
-				xs.map((xi, i) => tf.conv2d(xi, ws[i], c.stride, pad)),
-				3
-			);
-		};
-		const grad = tf.grad((wt: tf.Tensor) => tf.sum(tf.mul(conv(wt as tf.Tensor4D), dyt)));
+		const grad = tf.grad((wt: tf.Tensor) => tf.sum(tf.mul(conv(xt, wt as tf.Tensor4D, c), dyt)));
 		const dw = tf.transpose(grad(tf.zeros([k, k, cin / g, cout])), [3, 2, 0, 1]);
 		return { data: dw.dataSync() as Float32Array, shape: dw.shape };
+	});
+}
+
+/** ∂(Σ conv(x, W)·dy)/∂x by tfjs, NCHW. */
+function inputGradient(c: KernelCase): Float32Array {
+	const x = tensors.get(`${c.name}/x`)!;
+	const dy = tensors.get(`${c.name}/dy`)!;
+	const wt = tensors.get(`${c.name}/w`)!;
+	const [n, cin, h, w] = x.shape;
+	const [, cout, oh, ow] = dy.shape;
+	const k = c.kernel;
+	const g = c.groups;
+	return tf.tidy(() => {
+		const xt = tf.tensor4d(nchwToNhwc(x), [n, h, w, cin]);
+		const dyt = tf.tensor4d(nchwToNhwc(dy), [n, oh, ow, cout]);
+		const filter = tf.transpose(tf.tensor4d(wt.data, [cout, cin / g, k, k]), [2, 3, 1, 0]) as tf.Tensor4D;
+		const grad = tf.grad((xv: tf.Tensor) => tf.sum(tf.mul(conv(xv as tf.Tensor4D, filter, c), dyt)));
+		const dx = grad(xt);
+		return nhwcToNchw(dx.dataSync(), dx.shape);
 	});
 }
 
@@ -70,7 +91,7 @@ describe.each(['wasm', 'cpu'])('Conv2DBackpropFilter on %s vs torch.nn.grad.conv
 	});
 
 	it('has the committed cases', () => {
-		expect(meta.length).toBe(9);
+		expect(meta.length).toBe(10);
 		expect(new Set(meta.map((c) => c.kernel))).toEqual(new Set([1, 3, 7]));
 		expect(new Set(meta.map((c) => c.stride))).toEqual(new Set([1, 2]));
 	});
@@ -81,6 +102,7 @@ describe.each(['wasm', 'cpu'])('Conv2DBackpropFilter on %s vs torch.nn.grad.conv
 		const expected = tensors.get(`${c.name}/dw`)!;
 		expect(dw.shape).toEqual(expected.shape);
 		expect(relError(dw.data, expected.data)).toBeLessThan(1e-5);
+		expect(relError(inputGradient(c), tensors.get(`${c.name}/dx`)!.data), 'dx').toBeLessThan(1e-5);
 		expect(tf.memory().numTensors).toBe(before);
 	});
 });

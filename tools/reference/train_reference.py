@@ -17,6 +17,8 @@ Also schedules.json: the learning rates PyTorch's MultiStepLR, CosineAnnealingLR
 (learning rate only: cycle_momentum off) give step by step.
 
   /usr/bin/python3 tools/reference/train_reference.py     # → tests/fixtures/train
+  /usr/bin/python3 tools/reference/train_reference.py --bench SPEC.json --batch 64 --threads 2
+      # times training steps on the CPU (bench/train.ts); prints {"times": [ms per step]}
 """
 
 from __future__ import annotations
@@ -179,10 +181,41 @@ def schedules(out: Path) -> None:
     (out / "schedules.json").write_text(json.dumps(result, indent="\t") + "\n")
 
 
+def bench(spec_file: Path, batch: int, threads: int, warmup: int, runs: int) -> None:
+    """Milliseconds per training step (SGD, momentum 0.9, weight decay 5e-4, float32, train mode)."""
+    import time
+
+    torch.set_num_threads(threads)
+    sp = json.loads(spec_file.read_text())
+    torch.manual_seed(1)
+    model = build(sp).train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+    c, h, w = (sp["input"][k] for k in ("channels", "height", "width"))
+    x = torch.sin(torch.arange(batch * c * h * w, dtype=torch.float32) * 0.731).reshape(batch, c, h, w)
+    y = torch.arange(batch) % sp["head"]["classes"]
+    times = []
+    for i in range(warmup + runs):
+        t0 = time.perf_counter()
+        opt.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+        if i >= warmup:
+            times.append((time.perf_counter() - t0) * 1000)
+    print(json.dumps({"times": times, "threads": torch.get_num_threads(), "torch": torch.__version__}))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    ap.add_argument("--bench", type=Path, help="time training steps of this spec instead")
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--runs", type=int, default=10)
     args = ap.parse_args()
+    if args.bench:
+        bench(args.bench, args.batch, args.threads, args.warmup, args.runs)
+        return
     args.out.mkdir(parents=True, exist_ok=True)
     for name in CASES:
         run_case(name, args.out)

@@ -1,42 +1,42 @@
 /**
  * `Conv2DBackpropFilter` for tfjs's wasm backend, which has none (tfjs issue #8474): without it
  * no convolution weight can be trained on wasm. The filter gradient of an NHWC convolution
- * (dilation 1) is
+ * (dilation 1, stride s, padding top/left) is
  *
  *   dW[a, b, i, o] = Σ_{n, y, x} xpad[n, y·s + a, x·s + b, i] · dy[n, y, x, o]
  *
- * computed here as one matrix product with the wasm backend's own kernels (Pad, StridedSlice,
- * Concat, Reshape, BatchMatMul — XNNPACK/SIMD): the k² strided windows of the padded input side by
- * side on the channels (im2col, [N·OH·OW, k²·Cin]), transposed and multiplied by dy
- * ([N·OH·OW, Cout]) → [k²·Cin, Cout] = [k, k, Cin, Cout]. Same MACs as the forward convolution.
+ * which is itself a forward convolution, run by the wasm backend's own Conv2D (XNNPACK): the
+ * input is x transposed to [Cin, H, W, N] (Cin images of N channels), the filter is dy transposed
+ * to [OH, OW, N, Cout], dilated by s, with x's padding; the output [Cin, k, k, Cout] transposed is
+ * dW [k, k, Cin, Cout]. Same MACs as the forward convolution, no im2col buffer (an im2col +
+ * BatchMatMul version was 7–20× slower: wasm's BatchMatMul runs XNNPACK only without transposes).
  * Padding, strides and output size come from tfjs's own `computeConv2DInfo`, so every padding
  * tfjs accepts (numbers, 'same', 'valid', explicit) means what it means in the forward pass.
- * Grouped convolutions are ordinary ones per group here (the trainer splits them); depthwise
- * gradients are not registered (the trainer never asks for them).
  */
 import type * as tfType from '@tensorflow/tfjs-core';
 
 type TF = typeof tfType;
+type Explicit = [[number, number], [number, number], [number, number], [number, number]];
 
-interface Attrs {
+export interface ConvAttrs {
 	strides: number | [number, number];
 	pad: 'valid' | 'same' | number | tfType.backend_util.ExplicitPadding;
 	dataFormat: 'NHWC' | 'NCHW';
 	dimRoundingMode?: 'floor' | 'round' | 'ceil';
-	filterShape: [number, number, number, number];
 }
 
-/** dW for x [N, H, W, Cin], dy [N, OH, OW, Cout] under the convolution `attrs` describes. */
-export function conv2dFilterGradient(
+/** tfjs's own reading of a convolution's attributes (padding, strides, sizes). */
+export function convInfo(
 	tf: TF,
-	x: tfType.Tensor4D,
-	dy: tfType.Tensor4D,
-	attrs: Attrs
-): tfType.Tensor4D {
-	if (attrs.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter (wasm): only NHWC is supported');
-	const info = tf.backend_util.computeConv2DInfo(
-		x.shape,
-		attrs.filterShape,
+	xShape: [number, number, number, number],
+	filterShape: [number, number, number, number],
+	attrs: ConvAttrs,
+	kernel: string
+) {
+	if (attrs.dataFormat === 'NCHW') throw new Error(`${kernel} (wasm): only NHWC is supported`);
+	return tf.backend_util.computeConv2DInfo(
+		xShape,
+		filterShape,
 		attrs.strides,
 		1,
 		attrs.pad,
@@ -44,42 +44,39 @@ export function conv2dFilterGradient(
 		false,
 		'channelsLast'
 	);
-	const [kh, kw, cin, cout] = attrs.filterShape;
+}
+
+/** dW for x [N, H, W, Cin], dy [N, OH, OW, Cout] under the convolution `attrs` describes. */
+export function conv2dFilterGradient(
+	tf: TF,
+	x: tfType.Tensor4D,
+	dy: tfType.Tensor4D,
+	attrs: ConvAttrs & { filterShape: [number, number, number, number] }
+): tfType.Tensor4D {
+	const info = convInfo(tf, x.shape, attrs.filterShape, attrs, 'Conv2DBackpropFilter');
+	const [kh, kw, cin] = attrs.filterShape;
 	const { strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
 	const { top, left } = info.padInfo;
 	const [n, h, w] = x.shape;
 	return tf.tidy(() => {
-		// Enough padding below and to the right for every window; windows never reach past it.
-		const bottom = Math.max(0, (oh - 1) * sh + kh - h - top);
-		const right = Math.max(0, (ow - 1) * sw + kw - w - left);
-		const xp =
-			top || left || bottom || right
-				? tf.pad(x, [
-						[0, 0],
-						[top, bottom],
-						[left, right],
-						[0, 0]
-					])
+		// The rows and columns of x (after the top/left padding) that the windows read.
+		const needH = (oh - 1) * sh + kh - top;
+		const needW = (ow - 1) * sw + kw - left;
+		const xc =
+			needH < h || needW < w
+				? tf.slice(x, [0, 0, 0, 0], [n, Math.min(h, needH), Math.min(w, needW), cin])
 				: x;
-		const windows: tfType.Tensor4D[] = [];
-		for (let a = 0; a < kh; a++)
-			for (let b = 0; b < kw; b++) {
-				const end = [n, a + (oh - 1) * sh + 1, b + (ow - 1) * sw + 1, cin];
-				windows.push(
-					sh === 1 && sw === 1
-						? tf.slice(xp, [0, a, b, 0], [n, oh, ow, cin])
-						: tf.stridedSlice(xp, [0, a, b, 0], end, [1, sh, sw, 1])
-				);
-			}
-		const m = n * oh * ow;
-		const cols = tf.reshape(windows.length === 1 ? windows[0] : tf.concat(windows, 3), [m, kh * kw * cin]);
-		const grad = tf.matMul(
-			cols as tfType.Tensor2D,
-			tf.reshape(dy, [m, cout]) as tfType.Tensor2D,
-			true,
-			false
-		);
-		return tf.reshape(grad, [kh, kw, cin, cout]);
+		const pad: Explicit = [
+			[0, 0],
+			[top, Math.max(0, needH - h)],
+			[left, Math.max(0, needW - w)],
+			[0, 0]
+		];
+		const g = tf.conv2d(tf.transpose(xc, [3, 1, 2, 0]), tf.transpose(dy, [1, 2, 0, 3]), 1, pad, 'NHWC', [
+			sh,
+			sw
+		]);
+		return tf.transpose(g, [1, 2, 0, 3]);
 	});
 }
 
@@ -94,7 +91,7 @@ export function registerConv2dBackpropFilter(tf: TF): void {
 				tf,
 				inputs.x as tfType.Tensor4D,
 				inputs.dy as tfType.Tensor4D,
-				attrs as unknown as Attrs
+				attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] }
 			) as unknown as tfType.TensorInfo
 	});
 }
