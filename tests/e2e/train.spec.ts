@@ -177,4 +177,18 @@ test('own images: buckets accept dropped and picked images; the panel passes axe
 		await page.emulateMedia({ colorScheme: scheme });
 		expect(await axeViolations(page, '[data-testid="train-panel"]')).toEqual([]);
 	}
+
+	// Transfer learning: fashion-resnet's trained backbone frozen, a new 2-class head on the buckets.
+	await buckets.nth(0).getByRole('textbox').fill('boots');
+	await buckets.nth(1).getByRole('textbox').fill('trousers');
+	await page.getByTestId('train-batch').fill('4');
+	await page.getByTestId('train-epochs').fill('3');
+	await page.getByTestId('train-button').click();
+	await expect(page.getByTestId('train-phase')).toHaveText('Stopped', { timeout: 120_000 });
+	await expect(page.getByTestId('train-result')).toContainText('new: fc.weight, fc.bias');
+	await expect(page.getByTestId('train-applied')).toContainText('now the live network', { timeout: 60_000 });
+	await expect(page.getByTestId('prediction')).toHaveCount(2, { timeout: 60_000 });
+	const names = await page.getByTestId('prediction').allInnerTexts();
+	expect(names.join(' ')).toMatch(/boots/);
+	expect(names.join(' ')).toMatch(/trousers/);
 });
