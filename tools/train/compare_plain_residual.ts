@@ -44,7 +44,13 @@ interface Curves {
 	series: Series[];
 }
 
-async function train(url: string): Promise<{ curves: Curves; backend: string; browser: string; imagesPerSecond: string }> {
+async function train(url: string): Promise<{
+	curves: Curves;
+	backend: string;
+	browser: string;
+	imagesPerSecond: string;
+	longTasks: number[];
+}> {
 	const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
 	try {
 		const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
@@ -56,6 +62,14 @@ async function train(url: string): Promise<{ curves: Curves; backend: string; br
 		await page.getByTestId('train-batch').fill(BATCH);
 		await page.getByTestId('train-lr').fill(LR);
 		await page.getByTestId('train-schedule').selectOption(SCHEDULE);
+		// The main thread's long tasks while training (the work runs in the worker).
+		await page.evaluate(() => {
+			const w = window as unknown as { longTasks: number[] };
+			w.longTasks = [];
+			new PerformanceObserver((list) => {
+				for (const e of list.getEntries()) w.longTasks.push(e.duration);
+			}).observe({ type: 'longtask' });
+		});
 		await page.getByTestId('train-button').click();
 		const t0 = Date.now();
 		for (;;) {
@@ -68,6 +82,7 @@ async function train(url: string): Promise<{ curves: Curves; backend: string; br
 			await page.waitForTimeout(15_000);
 		}
 		const imagesPerSecond = (await page.getByTestId('train-throughput').textContent()) ?? '';
+		const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
 		const [download] = await Promise.all([
 			page.waitForEvent('download'),
 			page.getByTestId('train-download-curves').click()
@@ -77,7 +92,8 @@ async function train(url: string): Promise<{ curves: Curves; backend: string; br
 			curves,
 			backend: (await page.getByTestId('backend-badge').innerText()).replace(/\s+/g, ' ').trim(),
 			browser: browser.version(),
-			imagesPerSecond
+			imagesPerSecond,
+			longTasks
 		};
 	} finally {
 		await browser.close();
@@ -174,6 +190,7 @@ ${settings}; same data order and same first weights for both.
 ${rows.join('\n')}
 
 Wall time ${formatDuration(c.summary.seconds)} for ${c.summary.steps} steps of both networks (${r.imagesPerSecond} training images/s, both together).
+Main thread while training: ${r.longTasks.length} long tasks (> 50 ms)${r.longTasks.length ? `, the longest ${Math.round(Math.max(...r.longTasks))} ms` : ''}.
 Curves: [${SVG_PATH.replace('docs/', '')}](${SVG_PATH.replace('docs/', '')}).
 `;
 		if (!args.includes('--keep-doc')) await writeBenchSection(`## training in the page: plain-${DEPTH} vs resnet-${DEPTH}`, section);
