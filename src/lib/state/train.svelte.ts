@@ -124,17 +124,22 @@ export class TrainState {
 		this.#base = base;
 	}
 
+	/** The images a Start would train on: a comparison pair always trains on Fashion-MNIST. */
+	get source(): TrainDataChoice {
+		return this.target === 'pair' ? 'fashion' : this.data;
+	}
+
 	/** The networks a Start would train, with their labels. */
 	get networks(): TrainNetworkConfig[] {
 		if (this.target === 'pair')
 			return comparisonPair(this.depth).map((p) => ({ ...p, init: 'seed' as const }));
 		const spec = $state.snapshot(this.#explorer.graph.spec) as ArchSpec;
-		const classes = this.data === 'own' ? this.buckets.length : spec.head.classes;
+		const classes = this.source === 'own' ? this.buckets.length : spec.head.classes;
 		return [
 			{
 				label: spec.name,
 				spec: { ...spec, head: { ...spec.head, classes } },
-				init: this.data === 'own' ? 'live' : this.init
+				init: this.source === 'own' ? 'live' : this.init
 			}
 		];
 	}
@@ -148,7 +153,7 @@ export class TrainState {
 	/** What keeps Start disabled, in words; '' when it can start. */
 	get blocker(): string {
 		if (this.mismatch) return this.mismatch;
-		if (this.target === 'screen' && this.data === 'own') {
+		if (this.source === 'own') {
 			if (this.buckets.length < 2) return 'Add two or more classes.';
 			const empty = this.buckets.find((b) => b.images.length === 0);
 			if (empty) return `Add images to "${empty.name}".`;
@@ -260,7 +265,7 @@ export class TrainState {
 			this.schedule === 'step'
 				? { kind: 'step', milestones: [Math.round(total * 0.5), Math.round(total * 0.75)], gamma: 0.1 }
 				: { kind: this.schedule };
-		const freeze = this.target === 'screen' && this.data === 'own' ? this.freeze : 'none';
+		const freeze = this.source === 'own' ? this.freeze : 'none';
 		return {
 			networks,
 			data,
@@ -325,7 +330,7 @@ export class TrainState {
 			let data: TrainData;
 			let meta: ModelMeta;
 			let images: number;
-			if (this.data === 'fashion') {
+			if (this.source === 'fashion') {
 				meta = await this.#fashionMeta(networks[0].spec);
 				// The worker resolves nothing against the page: it gets absolute URLs of the page's origin.
 				const dir = `${location.origin}${this.#base}/`;
@@ -386,7 +391,7 @@ export class TrainState {
 		this.results = result.networks.map((n) => {
 			const policy = metaPolicy(n.spec, meta);
 			const training = {
-				data: this.data === 'fashion' ? FASHION_DATA.description : 'your images',
+				data: this.source === 'fashion' ? FASHION_DATA.description : 'your images',
 				steps: result.steps,
 				epochs: result.steps / Math.max(1, result.totalSteps / config.epochs),
 				batch: config.batch,
