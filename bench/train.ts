@@ -112,11 +112,11 @@ async function browserRun(spec: ArchSpec): Promise<Row> {
 				if (!isolated) throw new Error('the page is not cross-origin isolated: wasm would run one thread');
 				try {
 					r = (await page.evaluate(
-						async ([s, b, w, n]) => {
-							const m = await import(/* @vite-ignore */ '/bench/train-page.ts');
+						async ([url, s, b, w, n]) => {
+							const m = await import(/* @vite-ignore */ url);
 							return m.timeSteps(s, 'wasm', b, w, n);
 						},
-						[spec, BATCH, WARMUP, RUNS] as const
+						['/bench/train-page.ts', spec, BATCH, WARMUP, RUNS] as const
 					)) as { backend: string; detail: string; times: number[] };
 				} catch (e) {
 					if (attempt >= 2 || !/context was destroyed/.test(String(e))) throw e;

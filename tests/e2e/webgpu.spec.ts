@@ -88,3 +88,32 @@ test('webgpu (forced, SwiftShader) matches PyTorch’s logits', async ({ page })
 	expect(colours).toBeGreaterThan(20);
 	await expect(page.getByTestId('backend-badge')).toContainText('webgpu');
 });
+
+// The ResNet family on WebGPU (issue 12): timm's own checkpoints (tests/fixtures/family/runtime/,
+// tools/reference/timm_run_reference.py) opened as their networks, against timm's logits —
+// ResNet-RS (deep stem, conv stem pool, D shortcut, SE) and a pre-activation net (standalone BN,
+// the D shortcut's ceil-mode pool at 65×71).
+for (const name of ['resnetrs-tiny', 'resnetv2-d-odd'])
+	test(`webgpu (forced, SwiftShader): timm’s ${name} gives timm’s logits`, async ({ page }) => {
+		const dir = `tests/fixtures/family/runtime/${name}`;
+		await page.getByTestId('backend-select').selectOption('webgpu');
+		await expect(page.getByTestId('backend-badge')).toContainText('webgpu', { timeout: 60_000 });
+		await page.getByTestId('checkpoint-input').setInputFiles(`${dir}/weights.safetensors`);
+		await expect(page.getByTestId('inferred-network')).toBeVisible({ timeout: 60_000 });
+		const input = parseSafetensorsRaw(readFileSync(`${dir}/input.safetensors`)).get('input')!;
+		const [, , h, w] = input.shape;
+		await page.getByTestId('input-height').fill(String(h));
+		await page.getByTestId('input-width').fill(String(w));
+		await expect(page.getByTestId('weights-current')).toContainText('weights.safetensors');
+		await page.getByTestId('image-file').setInputFiles(`${dir}/input.safetensors`);
+		await page.getByTestId('run-button').click();
+		await expect(page.getByTestId('prediction')).toHaveCount(5, { timeout: 120_000 });
+		await expect(page.getByTestId('backend-badge')).toContainText('webgpu');
+		const got: number[] = JSON.parse((await page.getByTestId('logits').textContent()) ?? '[]');
+		const expected = parseSafetensorsRaw(readFileSync(`${dir}/expected.safetensors`)).get('logits')!;
+		expect(got.length).toBe(expected.data.length);
+		const scale = Math.max(...Array.from(expected.data, Math.abs));
+		const err = Math.max(...got.map((v, i) => Math.abs(v - expected.data[i]))) / scale;
+		console.log(`webgpu vs timm (${name}): max |Δ| / max |logit| = ${err.toExponential(2)}`);
+		expect(err).toBeLessThanOrEqual(1e-4);
+	});

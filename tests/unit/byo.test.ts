@@ -89,11 +89,14 @@ describe('the architecture from the file alone has PyTorch’s parameter count',
 		expect(infer('timm').spec).toMatchObject({ groups: 2, widthPerGroup: 32 });
 	});
 
-	it('timm’s ResNet-D (deep stem, average-pool downsampling: no ArchSpec has it yet) is refused, not misread', () => {
+	it('timm’s ResNet-D (deep stem, average-pool downsampling) opens as its network (issue 12): timm’s 22,298 params', () => {
 		const { tensors } = readCheckpoint(read('refused/timm_resnet_d.pth'));
-		expect(() => inferArchitecture(tensors)).toThrow(
-			/^cannot read the architecture: layer1\.0\.conv2\.weight: this block's convs go 4 → 4 channels, but the first block's \(conv1\.3\.weight, conv1\.6\.weight\) 8 → 16.*deep stem/
-		);
+		const net = inferArchitecture(tensors);
+		expect(net.spec).toMatchObject({ stem: { kind: 'deep', width: 16 }, block: 'basic', shortcut: 'D' });
+		expect(net.spec.stages.map((s) => s.width)).toEqual([4, 8, 16, 32]);
+		expect(net.mapping).toBeNull();
+		// sum(p.numel() for p in timm_resnet_d().parameters()) with timm 1.0.29
+		expect(buildGraph(net.spec).totals.params).toBe(22_298);
 	});
 });
 

@@ -106,3 +106,42 @@ describe.each(['wasm', 'cpu'])('Conv2DBackpropFilter on %s vs torch.nn.grad.conv
 		expect(tf.memory().numTensors).toBe(before);
 	});
 });
+
+describe("the wasm kernels with tfjs's other paddings, against tfjs's cpu kernels", () => {
+	// 'same' pads asymmetrically (more below and to the right) where PyTorch's k//2 never does.
+	const configs = [
+		{ h: 9, w: 8, k: 3, s: 2, pad: 'same' as const },
+		{ h: 10, w: 7, k: 4, s: 2, pad: 'same' as const },
+		{ h: 11, w: 11, k: 5, s: 3, pad: 'valid' as const },
+		{ h: 6, w: 9, k: 2, s: 1, pad: 'same' as const }
+	];
+	const run = async (backend: string, c: (typeof configs)[number]) => {
+		registerTrainingKernels(tf);
+		await tf.setBackend(backend);
+		return tf.tidy(() => {
+			const x = tf.tensor4d(
+				Float32Array.from({ length: 2 * c.h * c.w * 3 }, (_, i) => Math.sin(i * 0.37)),
+				[2, c.h, c.w, 3]
+			);
+			const f = tf.tensor4d(
+				Float32Array.from({ length: c.k * c.k * 3 * 4 }, (_, i) => Math.cos(i * 0.11)),
+				[c.k, c.k, 3, 4]
+			);
+			const y = tf.conv2d(x, f, c.s, c.pad);
+			const dy = tf.tensor4d(
+				Float32Array.from({ length: y.size }, (_, i) => Math.sin(i * 0.53)),
+				y.shape
+			);
+			const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+				tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad), dy))
+			)([x, f]);
+			return [dx.dataSync() as Float32Array, df.dataSync() as Float32Array];
+		});
+	};
+	it.each(configs.map((c) => [`${c.h}×${c.w} k${c.k} s${c.s} ${c.pad}`, c] as const))('%s', async (_n, c) => {
+		const [dxCpu, dfCpu] = await run('cpu', c);
+		const [dxWasm, dfWasm] = await run('wasm', c);
+		expect(relError(dxWasm, dxCpu)).toBeLessThan(1e-5);
+		expect(relError(dfWasm, dfCpu)).toBeLessThan(1e-5);
+	});
+});

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { buildGraph, presetSpec, type ArchSpec } from '../../src/lib/arch';
+import {
+	PRESETS,
+	PRESET_FAMILIES,
+	buildGraph,
+	presetFamily,
+	presetSpec,
+	type ArchSpec
+} from '../../src/lib/arch';
 
 const preset = (name: string) => {
 	const s = presetSpec(name);
@@ -84,5 +91,37 @@ describe('receptive field', () => {
 	// ResNet-50's last conv block sees 427 px (v1.5 with the stride on the 3×3 reaches 427 as well).
 	it('resnet50 layer4 output sees 427 px', () => {
 		expect(buildGraph(preset('resnet50')).byId.get('layer4.2.relu3')!.receptiveField).toBe(427);
+	});
+});
+
+describe('Identity Mappings (He et al. 2016), CIFAR-10 pre-activation nets', () => {
+	// §5 / Table 6 of the paper: ResNet-164 1.7M and ResNet-1001 10.2M parameters. Those figures
+	// are the conv and fc weights: with BN's γ and β (which timm counts, and so do we: 1,703,258 and
+	// 10,327,706 in tests/fixtures/timm-reference.json) ResNet-1001 would read 10.3M.
+	it.each([
+		['preact_resnet164', 1.7, 164],
+		['preact_resnet1001', 10.2, 1001]
+	] as const)('%s: %sM conv + fc parameters, %i layers', (name, millions, depth) => {
+		const g = buildGraph(preset(name));
+		const weights = g.nodes
+			.filter((n) => n.op === 'conv2d' || n.op === 'linear')
+			.reduce((s, n) => s + n.params, 0);
+		expect(Number((weights / 1e6).toFixed(1))).toBe(millions);
+		// depth = weighted layers on the main path: the stem conv, 3 convs per block, the fc
+		const mainConvs = g.nodes.filter((n) => n.op === 'conv2d' && n.path === 'main').length;
+		expect(mainConvs + 1).toBe(depth);
+	});
+});
+
+describe('families', () => {
+	it('every preset has one, in the picker order', () => {
+		expect([...new Set(PRESETS.map((p) => p.family))]).toEqual([...PRESET_FAMILIES]);
+		expect(presetFamily('resnet50')).toBe('torchvision');
+		expect(presetFamily('resnet50d')).toBe('timm');
+		expect(presetFamily('resnetv2_50')).toBe('preact');
+		expect(presetFamily('preact_resnet164')).toBe('preact');
+		expect(presetFamily('resnet56')).toBe('cifar');
+		expect(presetFamily('fashion-resnet')).toBe('bundled');
+		expect(presetFamily('nope')).toBeUndefined();
 	});
 });

@@ -46,9 +46,13 @@ describe.each(['cpu', 'wasm'])('training on tfjs %s vs PyTorch', (backend) => {
 			'basic-a-sgd',
 			'basic-b-momentum-no-decay',
 			'bottleneck-b-adam',
+			'eca-bottleneck',
 			'frozen-backbone',
 			'groups-c-sgd',
-			'plain-flatten-bias'
+			'last-stage-trains',
+			'plain-flatten-bias',
+			'preact-basic',
+			'se-d-deep-stem'
 		]);
 	});
 
@@ -93,19 +97,25 @@ describe('trainer', () => {
 	const images = Float32Array.from({ length: 4 * 64 }, (_, i) => Math.sin(i * 0.37));
 	const labels = Int32Array.from([0, 3, 7, 9]);
 
-	it('leaks no tensor across 100 steps (and evaluate, features, stateDict)', async () => {
-		for (const freeze of ['none', 'backbone'] as const) {
-			const t = Trainer.create(tf, graph, weights, opts(freeze));
-			await t.step(images, labels);
-			const before = tf.memory().numTensors;
-			for (let i = 0; i < 99; i++) await t.step(images, labels);
-			await t.evaluate(images, labels);
-			await t.stateDict();
-			if (freeze === 'backbone') await t.stepFeatures(await t.features(images), labels);
-			expect(tf.memory().numTensors, freeze).toBe(before);
-			t.dispose();
+	it.each(['cpu', 'wasm'])(
+		'leaks no tensor across 100 steps on %s (and evaluate, features, stateDict)',
+		async (backend) => {
+			registerTrainingKernels(tf);
+			await tf.setBackend(backend);
+			for (const freeze of ['none', 'backbone'] as const) {
+				const t = Trainer.create(tf, graph, weights, opts(freeze));
+				await t.step(images, labels);
+				const before = tf.memory().numTensors;
+				for (let i = 0; i < 99; i++) await t.step(images, labels);
+				await t.evaluate(images, labels);
+				await t.stateDict();
+				if (freeze === 'backbone') await t.stepFeatures(await t.features(images), labels);
+				expect(tf.memory().numTensors, freeze).toBe(before);
+				t.dispose();
+			}
+			await tf.setBackend('cpu');
 		}
-	});
+	);
 
 	it('frees everything on dispose', async () => {
 		const before = tf.memory().numTensors;

@@ -5,6 +5,7 @@ import {
 	buildGraph,
 	decodeSpecUrl,
 	encodeSpecUrl,
+	canonicalSpec,
 	presetSpec,
 	specsEqual,
 	validateSpec,
@@ -56,14 +57,35 @@ describe('share links', () => {
 			name: fc.string({ minLength: 1, maxLength: 12 }).filter((n) => n.trim() !== ''),
 			channels: fc.integer({ min: 1, max: 4 }),
 			side: fc.integer({ min: 8, max: 96 }),
-			stemKind: fc.constantFrom('imagenet' as const, 'cifar' as const),
+			stemKind: fc.constantFrom(
+				'imagenet' as const,
+				'cifar' as const,
+				'deep' as const,
+				'deep_tiered' as const
+			),
 			stemWidth: fc.integer({ min: 1, max: 64 }),
+			stemPool: fc.constantFrom(undefined, 'max' as const, 'conv' as const, 'none' as const),
+			attention: fc.oneof(
+				fc.constant(undefined),
+				fc.record({
+					kind: fc.constant('se' as const),
+					ratio: fc.double({ min: 0.001, max: 1, noNaN: true }),
+					divisor: fc.integer({ min: 1, max: 16 })
+				}),
+				fc.record({
+					kind: fc.constant('eca' as const),
+					gamma: fc.double({ min: 0.5, max: 8, noNaN: true }),
+					beta: fc.double({ min: -4, max: 4, noNaN: true }).filter((b) => !Object.is(b, -0))
+				})
+			),
+			order: fc.constantFrom(undefined, 'post' as const, 'pre' as const),
+			dropPath: fc.constantFrom(undefined, 0, 0.05, 0.2, 0.999),
 			bottleneck: fc.boolean(),
 			expansion: fc.integer({ min: 1, max: 4 }),
 			groups: fc.integer({ min: 1, max: 4 }),
 			wpg: fc.integer({ min: 16, max: 128 }),
 			stages: fc.array(stage, { minLength: 1, maxLength: 5 }),
-			shortcut: fc.constantFrom('B' as const, 'C' as const),
+			shortcut: fc.constantFrom('B' as const, 'C' as const, 'D' as const),
 			strideOn: fc.constantFrom('3x3' as const, '1x1' as const),
 			residual: fc.boolean(),
 			convBias: fc.oneof(
@@ -78,7 +100,7 @@ describe('share links', () => {
 				const s: ArchSpec = {
 					name: x.name,
 					input: { channels: x.channels, height: x.side, width: x.side + 3 },
-					stem: { kind: x.stemKind, width: x.stemWidth },
+					stem: { kind: x.stemKind, width: x.stemWidth, ...(x.stemPool ? { pool: x.stemPool } : {}) },
 					block: x.bottleneck ? 'bottleneck' : 'basic',
 					expansion: x.expansion,
 					groups: x.bottleneck ? x.groups : 1,
@@ -88,16 +110,73 @@ describe('share links', () => {
 					strideOn: x.strideOn,
 					residual: x.residual,
 					convBias: x.convBias,
-					head: { pool: x.pool, classes: x.classes }
+					head: { pool: x.pool, classes: x.classes },
+					...(x.attention ? { attention: x.attention } : {}),
+					...(x.order ? { order: x.order } : {}),
+					...(x.dropPath !== undefined ? { dropPath: x.dropPath } : {})
 				};
 				// Only valid specs have links (the page shares the last valid one).
 				fc.pre(validateSpec(s).length === 0);
 				const r = decodeSpecUrl(encodeSpecUrl(s, x.base));
 				expect(r.ok).toBe(true);
-				if (r.ok) expect(r.spec).toEqual(s);
+				if (r.ok) expect(r.spec).toEqual(canonicalSpec(s));
 			}),
 			{ numRuns: 300 }
 		);
+	});
+
+	it('the family fields have short keys; links without them are read as before', () => {
+		expect(encodeSpecUrl(preset('resnetrs50'), 'resnet50')).toBe(
+			'preset=resnet50&name=resnetrs50&stem=deep.64.conv&shortcut=D&att=se_0.25_8'
+		);
+		expect(encodeSpecUrl(preset('ecaresnet50d'), 'resnet50d')).toBe(
+			'preset=resnet50d&name=ecaresnet50d&att=eca_2_1'
+		);
+		expect(encodeSpecUrl(preset('resnet50'), 'resnetv2_50')).toBe(
+			'preset=resnetv2_50&name=resnet50&order=post'
+		);
+		expect(encodeSpecUrl({ ...preset('resnet18'), dropPath: 0.05 }, 'resnet18')).toBe(
+			'preset=resnet18&dp=0.05'
+		);
+		expect(encodeSpecUrl(preset('seresnet50'), 'seresnet50')).toBe('preset=seresnet50');
+		// resnet50 + the keys = timm's resnetrs50
+		const r = decodeSpecUrl('preset=resnet50&stem=deep.64.conv&shortcut=D&att=se_0.25_8');
+		expect(r.ok && buildGraph(r.spec).totals.params).toBe(35_691_912);
+		// an old link: its stem has no pool part, and nothing else changes
+		const old = decodeSpecUrl('preset=resnet56&stem=cifar.32&shortcut=B');
+		expect(old.ok && old.errors).toEqual([]);
+		expect(old.ok && old.spec.stem).toEqual({ kind: 'cifar', width: 32 });
+		// att=none removes the preset's attention
+		const plain = decodeSpecUrl('preset=seresnet50&att=none');
+		expect(plain.ok && buildGraph(plain.spec).totals.params).toBe(25_557_032);
+	});
+
+	it('bad family values are dropped and named', () => {
+		const bad = (q: string) => {
+			const r = decodeSpecUrl(q);
+			expect(r.ok).toBe(true);
+			return r.ok ? { paths: r.errors.map((e) => e.path), spec: r.spec } : null;
+		};
+		expect(bad('preset=resnet50&att=se_0_8')!.paths).toEqual(['attention.ratio']);
+		expect(bad('preset=resnet50&att=se_x_8')!.paths).toEqual(['attention.ratio']);
+		expect(bad('preset=resnet50&att=se_0.5_2.5')!.paths).toEqual(['attention.divisor']);
+		expect(bad('preset=resnet50&att=cbam_1_2')!.paths).toEqual(['attention']);
+		expect(bad('preset=resnet50&att=eca_0.1_1')!.paths).toEqual(['attention.gamma']);
+		expect(bad('preset=resnet50&stem=deep.64.avg')!.paths).toEqual(['stem.pool']);
+		expect(bad('preset=resnet50&stem=deep.63')!.paths).toEqual(['stem.width']);
+		expect(bad('preset=resnet50&order=sideways')!.paths).toEqual(['order']);
+		expect(bad('preset=resnet50&dp=1')!.paths).toEqual(['dropPath']);
+		expect(bad('preset=resnet50&dp=-0.1')!.paths).toEqual(['dropPath']);
+		// a combination the builder does not make: the key that causes it goes, the rest stays
+		const r = bad('preset=resnet50&order=pre&shortcut=A&classes=10')!;
+		expect(r.paths).toEqual(['shortcut']);
+		expect([r.spec.order, r.spec.shortcut, r.spec.head.classes]).toEqual(['pre', 'B', 10]);
+		// each bad key leaves the preset's value
+		expect(bad('preset=resnetrs50&att=se_2_8')!.spec.attention).toEqual({
+			kind: 'se',
+			ratio: 0.25,
+			divisor: 8
+		});
 	});
 
 	it('a URL-encoded name survives', () => {
@@ -158,7 +237,7 @@ describe('bad links: errors with a place, never a throw', () => {
 		expect(errs('preset=resnet50&stages=3.64').map((e) => e[0])).toEqual(['stages[0]']);
 		expect(errs('preset=resnet50&input=3x224').map((e) => e[0])).toEqual(['input']);
 		expect(errs('preset=resnet50&residual=yes').map((e) => e[0])).toEqual(['residual']);
-		expect(errs('preset=resnet50&shortcut=D').map((e) => e[0])).toEqual(['shortcut']);
+		expect(errs('preset=resnet50&shortcut=E').map((e) => e[0])).toEqual(['shortcut']);
 		expect(errs('preset=resnet50&stem=tiny.16').map((e) => e[0])).toEqual(['stem.kind']);
 		expect(errs('preset=resnet50&classes=-3').map((e) => e[0])).toEqual(['head.classes']);
 	});

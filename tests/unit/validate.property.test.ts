@@ -66,23 +66,36 @@ const paths: string[][] = [
 	['head'],
 	['head', 'pool'],
 	['head', 'classes'],
+	['stem', 'pool'],
+	['attention'],
+	['attention', 'kind'],
+	['attention', 'ratio'],
+	['attention', 'divisor'],
+	['attention', 'gamma'],
+	['attention', 'beta'],
+	['order'],
+	['dropPath'],
 	['__proto__'],
 	['constructor']
 ];
 
 /** A copy of a valid spec with one field (at any depth) replaced by garbage, or deleted. */
-const mutated = fc.tuple(fc.constantFrom(...paths), nasty, fc.boolean()).map(([path, value, remove]) => {
-	const spec = JSON.parse(JSON.stringify(base)) as Record<string, unknown>;
-	let obj: Record<string, unknown> = spec;
-	for (const key of path.slice(0, -1)) {
-		if (typeof obj[key] !== 'object' || obj[key] === null) return spec;
-		obj = obj[key] as Record<string, unknown>;
-	}
-	const last = path[path.length - 1];
-	if (remove) delete obj[last];
-	else Object.defineProperty(obj, last, { value, enumerable: true, writable: true, configurable: true });
-	return spec;
-});
+// Bases with every optional field: SE (resnetrs50: deep stem, conv pool, D), ECA, pre-activation.
+const bases = ['resnet50', 'resnetrs50', 'ecaresnet50d', 'resnetv2_50d'].map((n) => presetSpec(n)!);
+const mutated = fc
+	.tuple(fc.constantFrom(...paths), nasty, fc.boolean(), fc.constantFrom(...bases))
+	.map(([path, value, remove, from]) => {
+		const spec = JSON.parse(JSON.stringify(from)) as Record<string, unknown>;
+		let obj: Record<string, unknown> = spec;
+		for (const key of path.slice(0, -1)) {
+			if (typeof obj[key] !== 'object' || obj[key] === null) return spec;
+			obj = obj[key] as Record<string, unknown>;
+		}
+		const last = path[path.length - 1];
+		if (remove) delete obj[last];
+		else Object.defineProperty(obj, last, { value, enumerable: true, writable: true, configurable: true });
+		return spec;
+	});
 
 /** Field-valid specs, small enough to build hundreds of them quickly. */
 const validSpec: fc.Arbitrary<ArchSpec> = fc
@@ -92,7 +105,14 @@ const validSpec: fc.Arbitrary<ArchSpec> = fc
 			height: fc.integer({ min: 1, max: 80 }),
 			width: fc.integer({ min: 1, max: 80 })
 		}),
-		stem: fc.record({ kind: fc.constantFrom('imagenet', 'cifar'), width: fc.integer({ min: 1, max: 32 }) }),
+		stem: fc.record(
+			{
+				kind: fc.constantFrom('imagenet', 'cifar', 'deep', 'deep_tiered'),
+				width: fc.integer({ min: 1, max: 32 }),
+				pool: fc.constantFrom('max', 'conv', 'none')
+			},
+			{ requiredKeys: ['kind', 'width'] }
+		),
 		block: fc.constantFrom('basic', 'bottleneck'),
 		expansion: fc.integer({ min: 1, max: 4 }),
 		groups: fc.integer({ min: 1, max: 8 }),
@@ -105,17 +125,49 @@ const validSpec: fc.Arbitrary<ArchSpec> = fc
 			}),
 			{ minLength: 1, maxLength: 5 }
 		),
-		shortcut: fc.constantFrom('A', 'B', 'C'),
+		shortcut: fc.constantFrom('A', 'B', 'C', 'D'),
 		strideOn: fc.constantFrom('3x3', '1x1'),
 		residual: fc.boolean(),
 		convBias: fc.oneof(
 			fc.boolean(),
 			fc.record({ stem: fc.boolean(), block: fc.boolean(), shortcut: fc.boolean() })
 		),
-		head: fc.record({ pool: fc.constantFrom('avg', 'flatten'), classes: fc.integer({ min: 1, max: 1000 }) })
+		head: fc.record({ pool: fc.constantFrom('avg', 'flatten'), classes: fc.integer({ min: 1, max: 1000 }) }),
+		attention: fc.oneof(
+			fc.constant(undefined),
+			fc.record({
+				kind: fc.constant('se'),
+				ratio: fc.double({ min: 0.01, max: 1, noNaN: true }),
+				divisor: fc.integer({ min: 1, max: 16 })
+			}),
+			fc.record({
+				kind: fc.constant('eca'),
+				gamma: fc.double({ min: 0.5, max: 8, noNaN: true }),
+				beta: fc.double({ min: -64, max: 64, noNaN: true })
+			})
+		),
+		order: fc.constantFrom(undefined, 'post', 'pre'),
+		dropPath: fc.constantFrom(undefined, 0, 0.1, 0.5)
 	})
 	.map((s): ArchSpec => {
-		const spec = { name: 'random', ...s } as ArchSpec;
+		const { attention, order, dropPath, ...rest } = s;
+		const spec = {
+			name: 'random',
+			...rest,
+			...(attention ? { attention } : {}),
+			...(order ? { order } : {}),
+			...(dropPath !== undefined ? { dropPath } : {})
+		} as ArchSpec;
+		// Deep stems: widths even, tiered ones multiples of 8.
+		if (spec.stem.kind === 'deep') spec.stem.width = 2 * Math.ceil(spec.stem.width / 2);
+		if (spec.stem.kind === 'deep_tiered') spec.stem.width = 8 * Math.ceil(spec.stem.width / 8);
+		// Pre-activation (timm resnetv2): residual, option B or D, no attention, no conv stem pool.
+		if (spec.order === 'pre') {
+			spec.residual = true;
+			if (spec.shortcut === 'A' || spec.shortcut === 'C') spec.shortcut = 'B';
+			delete spec.attention;
+			if (spec.stem.pool === 'conv') spec.stem.pool = 'max';
+		}
 		if (spec.block === 'basic') {
 			spec.groups = 1;
 			spec.widthPerGroup = 64;
@@ -170,7 +222,17 @@ function checkConsistent(g: BlockGraph): void {
 			expect(n.outShape).toEqual(n.inShape);
 			expect([n.params, n.buffers]).toEqual([2 * n.inShape[0], 2 * n.inShape[0]]);
 		} else expect(n.buffers).toBe(0);
-		if (n.op !== 'conv2d' && n.op !== 'linear') expect(n.macs).toBe(0);
+		if (n.op !== 'conv2d' && n.op !== 'conv1d' && n.op !== 'linear') expect(n.macs).toBe(0);
+		if (n.op === 'conv1d') {
+			expect(n.outShape).toEqual(n.inShape);
+			expect([n.params, n.macs, n.kernel % 2]).toEqual([n.kernel, n.outShape[0] * n.kernel, 1]);
+		}
+		if (n.op === 'scale') {
+			const gate = g.byId.get(n.inputs[1])!;
+			expect([gate.op, gate.outShape]).toEqual(['sigmoid', [n.inShape[0], 1, 1]]);
+			expect(n.outShape).toEqual(n.inShape);
+		}
+		if (n.op === 'avgpool2d') expect([n.kernel, n.path, n.stride > 1]).toEqual([2, 'shortcut', true]);
 		expect(n.receptiveField).toBeGreaterThanOrEqual(i === 0 ? 1 : g.byId.get(n.inputs[0])!.receptiveField);
 	}
 	const first = g.nodes[0];
@@ -199,17 +261,23 @@ function checkConsistent(g: BlockGraph): void {
 		for (const b of st.blocks) {
 			expect(b.totals).toEqual(sum(b.nodeIds));
 			expect(b.outShape[0]).toBe(spec.stages[si].width * spec.expansion);
+			const changes = b.inShape[0] !== b.outShape[0] || (b.index === 0 && spec.stages[si].stride !== 1);
+			// timm's PreActBottleneck projects on the first block of every stage.
+			const preBottleneckFirst = spec.order === 'pre' && spec.block === 'bottleneck' && b.index === 0;
 			expect(b.shortcut).toBe(
 				!spec.residual
 					? 'none'
-					: spec.shortcut === 'C'
+					: spec.shortcut === 'C' || preBottleneckFirst
 						? 'projection'
-						: b.inShape[0] === b.outShape[0] && (b.index > 0 || spec.stages[si].stride === 1)
+						: !changes
 							? 'identity'
-							: spec.shortcut === 'B'
-								? 'projection'
-								: 'zeropad'
+							: spec.shortcut === 'A'
+								? 'zeropad'
+								: 'projection'
 			);
+			expect(b.attention).toBe(spec.attention?.kind ?? null);
+			// A pre-activation block ends with its sum; a post-activation one with a ReLU.
+			expect(g.byId.get(b.nodeIds.at(-1)!)!.op).toBe(spec.order === 'pre' ? 'add' : 'relu');
 		}
 	}
 	expect(g.totals.buffers).toBe(
@@ -312,6 +380,49 @@ describe('edges', () => {
 		expect(validateSpec({ ...r20, stem: { kind: 'cifar', width: 1e6 } }).map(String)).toEqual([
 			'stem.width: must be at most 65536, got 1000000'
 		]);
+	});
+
+	it("the family's fields name their place", () => {
+		const v2 = presetSpec('resnetv2_50')!;
+		const paths = (spec: object) => validateSpec(spec).map((e) => e.path);
+		expect(paths({ ...base, attention: { kind: 'se', ratio: 0, divisor: 8 } })).toEqual(['attention.ratio']);
+		expect(paths({ ...base, attention: { kind: 'se', ratio: 1.5, divisor: 8 } })).toEqual([
+			'attention.ratio'
+		]);
+		expect(paths({ ...base, attention: { kind: 'se', ratio: 0.25, divisor: 0.5 } })).toEqual([
+			'attention.divisor'
+		]);
+		expect(paths({ ...base, attention: { kind: 'se', ratio: 0.25 } })).toEqual(['attention.divisor']);
+		expect(paths({ ...base, attention: { kind: 'se', ratio: 0.25, divisor: 8, gamma: 2 } })).toEqual([
+			'attention.gamma'
+		]);
+		expect(paths({ ...base, attention: { kind: 'eca', gamma: 0, beta: 1 } })).toEqual(['attention.gamma']);
+		expect(paths({ ...base, attention: { kind: 'eca', gamma: 2, beta: NaN } })).toEqual(['attention.beta']);
+		expect(paths({ ...base, attention: { kind: 'cbam' } })).toEqual(['attention.kind']);
+		expect(paths({ ...base, attention: 'se' })).toEqual(['attention']);
+		expect(paths({ ...base, dropPath: 1 })).toEqual(['dropPath']);
+		expect(paths({ ...base, dropPath: -0.1 })).toEqual(['dropPath']);
+		expect(paths({ ...base, dropPath: '0.1' })).toEqual(['dropPath']);
+		expect(paths({ ...base, stem: { kind: 'imagenet', width: 64, pool: 'avg' } })).toEqual(['stem.pool']);
+		expect(paths({ ...base, stem: { kind: 'deep', width: 63 } })).toEqual(['stem.width']);
+		expect(paths({ ...base, stem: { kind: 'deep_tiered', width: 60 } })).toEqual(['stem.width']);
+		expect(paths({ ...base, order: 'middle' })).toEqual(['order']);
+		// What timm's resnetv2 does not build, named precisely
+		expect(validateSpec({ ...v2, shortcut: 'A' }).map(String)).toEqual([
+			'shortcut: option A is not built for pre-activation (timm resnetv2 projects where the shape changes); use B or D'
+		]);
+		expect(paths({ ...v2, shortcut: 'C' })).toEqual(['shortcut']);
+		expect(paths({ ...v2, residual: false })).toEqual(['residual']);
+		expect(paths({ ...v2, attention: { kind: 'eca', gamma: 2, beta: 1 } })).toEqual(['attention']);
+		expect(paths({ ...v2, stem: { kind: 'deep', width: 64, pool: 'conv' } })).toEqual(['stem.pool']);
+		expect(paths({ ...v2, stem: { kind: 'deep', width: 64, pool: 'none' } })).toEqual([]);
+	});
+
+	it('dropPath changes no shape or count', () => {
+		const a = buildGraph(presetSpec('resnet50d')!);
+		const b = buildGraph({ ...presetSpec('resnet50d')!, dropPath: 0.2 });
+		expect(b.totals).toEqual(a.totals);
+		expect(b.nodes.map((n) => [n.id, n.outShape])).toEqual(a.nodes.map((n) => [n.id, n.outShape]));
 	});
 
 	it('a plain net (no shortcut) may shrink channels whatever the shortcut option says', () => {

@@ -16,7 +16,9 @@ backbone, in eval mode with only fc given to the optimiser. Per case, into a fol
 Also schedules.json: the learning rates PyTorch's MultiStepLR, CosineAnnealingLR and OneCycleLR
 (learning rate only: cycle_momentum off) give step by step.
 
-  /usr/bin/python3 tools/reference/train_reference.py     # → tests/fixtures/train
+  PYTHONPATH=TIMM /usr/bin/python3 tools/reference/train_reference.py     # → tests/fixtures/train
+      (TIMM: timm 1.0.29's wheel unzipped, for the family cases: SE, ECA, shortcut D, deep stem,
+      pre-activation, built by timm itself through archspec_timm)
   /usr/bin/python3 tools/reference/train_reference.py --bench SPEC.json --batch 64 --threads 2
       # times training steps on the CPU (bench/train.ts); prints {"times": [ms per step]}
 """
@@ -89,7 +91,41 @@ CASES = {
         {"kind": "sgd", "lr": 0.1, "momentum": 0.9, "weightDecay": 0.0}, "none", 6, 3, 3,
     ),
     "frozen-backbone": (spec("frozen-backbone", stages=((1, 4, 1), (1, 8, 2))), SGD, "backbone", 8, 4, 3),
+    "last-stage-trains": (
+        spec("last-stage-trains", stages=((1, 4, 1), (1, 8, 2)), shortcut="B"), ADAM, {"lastStages": 1}, 8, 4, 3,
+    ),
 }
+
+# The ResNet family (issue 12), built by timm 1.0.29 itself (archspec_timm; timm on PYTHONPATH);
+# timm's ResNet runs exactly four stages.
+FAMILY = {
+    "se-d-deep-stem": (
+        {**spec("se-d-deep-stem", h=32, w=32, stem=("deep", 16),
+              stages=((1, 4, 1), (1, 8, 2), (1, 8, 2), (1, 8, 2)), shortcut="D"),
+         "attention": {"kind": "se", "ratio": 0.25, "divisor": 4}},
+        SGD, "none", 6, 3, 3,
+    ),
+    "eca-bottleneck": (
+        {**spec("eca-bottleneck", h=20, w=20, stem=("deep", 16), block="bottleneck", expansion=4,
+                stages=((1, 2, 1), (1, 2, 2), (1, 4, 2), (1, 4, 2)), shortcut="B"),
+         "stem": {"kind": "deep", "width": 16, "pool": "none"},
+         "attention": {"kind": "eca", "gamma": 2, "beta": 1}},
+        ADAM, "none", 6, 3, 3,
+    ),
+    "preact-basic": (
+        {**spec("preact-basic", channels=1, h=12, w=12, stem=("cifar", 8), stages=((1, 8, 1), (1, 16, 2)),
+                shortcut="B"), "order": "pre"},
+        SGD, "none", 6, 3, 3,
+    ),
+}
+
+
+def build_model(name: str, sp: dict) -> nn.Module:
+    if name in FAMILY:
+        from archspec_timm import build_timm  # needs timm (not a Debian package)
+
+        return build_timm(sp)
+    return build(sp)
 
 
 def randomise_bn(model: nn.Module, g: torch.Generator) -> None:
@@ -114,11 +150,11 @@ def make_optimizer(opt: dict, params):
 
 
 def run_case(name: str, out: Path) -> None:
-    sp, opt, freeze, n, batch, steps = CASES[name]
+    sp, opt, freeze, n, batch, steps = {**CASES, **FAMILY}[name]
     seed = sum(map(ord, name))
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
-    model = build(sp)
+    model = build_model(name, sp)
     randomise_bn(model, g)
     init = state(model)
     model.double()  # float64 reference: our float32 is compared with the exact result
@@ -131,6 +167,14 @@ def run_case(name: str, out: Path) -> None:
     if freeze == "backbone":
         model.eval()
         params = list(model.fc.parameters())
+    elif isinstance(freeze, dict):  # the last k stages and the head train; the rest in eval mode
+        stages = len(sp["stages"])
+        trained = [f"layer{i + 1}" for i in range(stages - freeze["lastStages"], stages)] + ["fc"]
+        model.train()
+        for name_, module in model.named_children():
+            if name_ not in trained:
+                module.eval()
+        params = [p for n_, p in model.named_parameters() if n_.split(".")[0] in trained]
     else:
         model.train()
         params = list(model.parameters())
@@ -218,6 +262,8 @@ def main() -> None:
         return
     args.out.mkdir(parents=True, exist_ok=True)
     for name in CASES:
+        run_case(name, args.out)
+    for name in FAMILY:
         run_case(name, args.out)
     schedules(args.out)
 

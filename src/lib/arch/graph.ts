@@ -1,10 +1,14 @@
 /**
- * ArchSpec → BlockGraph: typed nodes with shapes, counts and receptive fields, named by
- * torchvision's module paths (DESIGN §3.2), grouped stem / stages / blocks / head.
+ * ArchSpec → BlockGraph: typed nodes with shapes, counts and receptive fields, named by the
+ * reference implementation's module paths (DESIGN §3.2, rules in ids.ts), grouped stem /
+ * stages / blocks / head.
  */
-import { blockId, stageId } from './ids';
+import { nodeIds, type NodeIds } from './ids';
 import {
+	avgPool2dMetrics,
 	batchNormMetrics,
+	ceilOutSide,
+	conv1dMetrics,
 	convMetrics,
 	elementwiseMetrics,
 	globalAvgPoolMetrics,
@@ -20,15 +24,29 @@ import {
 	type Totals,
 	type VectorShape
 } from './metrics';
-import { SpecError, bottleneckInnerWidth, convBiasFor, type ArchSpec } from './spec';
+import {
+	SpecError,
+	blockOrder,
+	bottleneckInnerWidth,
+	convBiasFor,
+	ecaKernel,
+	seChannels,
+	stemConvWidths,
+	stemPool,
+	type ArchSpec,
+	type AttentionKind
+} from './spec';
 import { specFieldErrors } from './validate';
 
 export type { MapShape, Metrics, Shape, Totals, VectorShape } from './metrics';
 
 /** Where a node sits: the stem, a block of a stage, or the head. */
 export type Section = 'input' | 'stem' | 'stage' | 'head';
-/** Inside a block: the residual branch or the shortcut path. */
-export type Path = 'main' | 'shortcut';
+/**
+ * Inside a block: the residual branch, the shortcut path, or the attention's side branch (SE /
+ * ECA: global pool → convs → sigmoid gate; its `scale` node, on 'main', multiplies the branch by the gate).
+ */
+export type Path = 'main' | 'shortcut' | 'attention';
 
 interface NodeBase extends Metrics {
 	id: string;
@@ -73,7 +91,24 @@ export type GraphNode = NodeBase &
 		| ({ op: 'maxpool'; kernel: number; stride: number; padding: number } & MapIO)
 		| ({ op: 'add' } & MapIO)
 		| ({ op: 'zeropad'; stride: number; padChannels: number } & MapIO)
+		/** Global average pool → [C, 1, 1] (AdaptiveAvgPool2d(1); SE/ECA's squeeze). */
 		| ({ op: 'avgpool' } & MapIO)
+		/** k×k average pool (shortcut D: kernel 2, stride s, ceil mode, padding not counted). */
+		| ({
+				op: 'avgpool2d';
+				kernel: number;
+				stride: number;
+				ceil: true;
+				countIncludePad: false;
+		  } & MapIO)
+		/**
+		 * ECA's Conv1d(1, 1, kernel, padding) across the C channels of a pooled map: [C, 1, 1] →
+		 * [C, 1, 1] (PyTorch holds it as [1, C]; weight [1, 1, kernel]).
+		 */
+		| ({ op: 'conv1d'; kernel: number; padding: number; bias: boolean } & MapIO)
+		| ({ op: 'sigmoid' } & MapIO)
+		/** inputs [branch, gate]: branch [C, H, W] × gate [C, 1, 1], per channel. */
+		| ({ op: 'scale' } & MapIO)
 		| { op: 'flatten'; inShape: MapShape; outShape: VectorShape }
 		| {
 				op: 'linear';
@@ -100,6 +135,8 @@ export interface BlockGroup {
 	/** Every node of the block in execution order. */
 	nodeIds: string[];
 	shortcut: ShortcutKind;
+	/** Channel attention on the residual branch, or null. */
+	attention: AttentionKind | null;
 	inShape: MapShape;
 	outShape: MapShape;
 	totals: Totals;
@@ -266,6 +303,59 @@ class Builder {
 		);
 	}
 
+	/** nn.AvgPool2d(kernel, stride, ceil_mode=True, count_include_pad=False). */
+	avgpool2d(id: string, x: MapNode, kernel: number, stride: number, place: Place) {
+		const [c, h, w] = x.outShape;
+		const shape: MapShape = [c, ceilOutSide(h, kernel, stride, 0), ceilOutSide(w, kernel, stride, 0)];
+		return this.push<MapNode>(
+			id,
+			[x],
+			shape,
+			avgPool2dMetrics(shape, kernel),
+			window(x, kernel, stride),
+			place,
+			{ op: 'avgpool2d', kernel, stride, ceil: true, countIncludePad: false }
+		);
+	}
+
+	/** ECA's 1-D conv across the channels of a [C, 1, 1] map; no spatial extent. */
+	conv1d(id: string, x: MapNode, kernel: number, place: Place) {
+		const padding = (kernel - 1) / 2;
+		return this.push<MapNode>(id, [x], x.outShape, conv1dMetrics(x.outShape, kernel, false), pass(x), place, {
+			op: 'conv1d',
+			kernel,
+			padding,
+			bias: false
+		});
+	}
+
+	sigmoid(id: string, x: MapNode, place: Place) {
+		return this.push<MapNode>(id, [x], x.outShape, elementwiseMetrics(x.outShape), pass(x), place, {
+			op: 'sigmoid'
+		});
+	}
+
+	/**
+	 * branch × gate per channel. The gate comes from a global pool of the branch, so every output
+	 * position sees all of it: the receptive field is the pool's (the whole map; what PyTorch's
+	 * gradient measures — it touches every input pixel).
+	 */
+	scale(id: string, branch: MapNode, gate: MapNode, place: Place) {
+		const rf = {
+			receptiveField: Math.max(branch.receptiveField, gate.receptiveField),
+			jump: branch.jump
+		};
+		return this.push<MapNode>(
+			id,
+			[branch, gate],
+			branch.outShape,
+			elementwiseMetrics(branch.outShape),
+			rf,
+			place,
+			{ op: 'scale' }
+		);
+	}
+
 	add(id: string, main: MapNode, shortcut: MapNode, place: Place) {
 		const rf = { receptiveField: Math.max(main.receptiveField, shortcut.receptiveField), jump: main.jump };
 		return this.push<MapNode>(
@@ -367,89 +457,38 @@ export function buildGraph(spec: ArchSpec): BlockGraph {
 
 	let errorPath = 'input';
 	const b = new Builder(() => errorPath);
-	const stemBias = convBiasFor(spec, 'stem');
-	const bias = convBiasFor(spec, 'block');
-	const shortcutBias = convBiasFor(spec, 'shortcut');
+	const ids = nodeIds(spec);
+	const pre = blockOrder(spec) === 'pre';
 	const x0 = b.input([spec.input.channels, spec.input.height, spec.input.width]);
 
-	// Stem
 	errorPath = 'stem';
-	const stemPlace: Place = { section: 'stem', stage: null, block: null, path: 'main' };
 	const stemStart = b.nodes.length;
-	const imagenet = spec.stem.kind === 'imagenet';
-	let x = b.conv('conv1', x0, spec.stem.width, imagenet ? 7 : 3, imagenet ? 2 : 1, 1, stemBias, stemPlace);
-	x = b.bn('bn1', x, stemPlace);
-	x = b.relu('relu', x, stemPlace);
-	if (imagenet) x = b.maxpool('maxpool', x, 3, 2, 1, stemPlace);
+	let x = buildStem(b, spec, ids, x0);
 	const stem = section(b.nodes.slice(stemStart));
 
-	// Stages
 	const stages: StageGroup[] = spec.stages.map((st, si) => {
 		const blocks: BlockGroup[] = [];
 		for (let bi = 0; bi < st.blocks; bi++) {
 			errorPath = `stages[${si}]`;
-			const id = blockId(si, bi);
-			const stride = bi === 0 ? st.stride : 1;
-			const main: Place = { section: 'stage', stage: si, block: id, path: 'main' };
-			const side: Place = { ...main, path: 'shortcut' };
 			const start = b.nodes.length;
 			const blockIn = x;
-			const inC = blockIn.outShape[0];
-			const outC = st.width * spec.expansion;
-
-			let y: MapNode;
-			if (spec.block === 'basic') {
-				y = b.conv(`${id}.conv1`, blockIn, st.width, 3, stride, 1, bias, main);
-				y = b.bn(`${id}.bn1`, y, main);
-				y = b.relu(`${id}.relu1`, y, main);
-				y = b.conv(`${id}.conv2`, y, outC, 3, 1, 1, bias, main);
-				y = b.bn(`${id}.bn2`, y, main);
-			} else {
-				const inner = bottleneckInnerWidth(spec, st.width);
-				const s1 = spec.strideOn === '1x1' ? stride : 1;
-				const s3 = spec.strideOn === '3x3' ? stride : 1;
-				y = b.conv(`${id}.conv1`, blockIn, inner, 1, s1, 1, bias, main);
-				y = b.bn(`${id}.bn1`, y, main);
-				y = b.relu(`${id}.relu1`, y, main);
-				y = b.conv(`${id}.conv2`, y, inner, 3, s3, spec.groups, bias, main);
-				y = b.bn(`${id}.bn2`, y, main);
-				y = b.relu(`${id}.relu2`, y, main);
-				y = b.conv(`${id}.conv3`, y, outC, 1, 1, 1, bias, main);
-				y = b.bn(`${id}.bn3`, y, main);
-			}
-			const lastRelu = `${id}.relu${spec.block === 'basic' ? 2 : 3}`;
-
-			let shortcut: ShortcutKind = 'none';
-			if (spec.residual) {
-				const changes = stride !== 1 || inC !== outC;
-				let s: MapNode = blockIn;
-				if (spec.shortcut === 'C' || (spec.shortcut === 'B' && changes)) {
-					shortcut = 'projection';
-					s = b.conv(`${id}.downsample.0`, blockIn, outC, 1, stride, 1, shortcutBias, side);
-					s = b.bn(`${id}.downsample.1`, s, side);
-				} else if (spec.shortcut === 'A' && changes) {
-					shortcut = 'zeropad';
-					s = b.zeropad(`${id}.shortcut`, blockIn, outC, stride, side);
-				} else {
-					shortcut = 'identity';
-				}
-				y = b.add(`${id}.add`, y, s, main);
-			}
-			x = b.relu(lastRelu, y, main);
+			const built = (pre ? preActBlock : postActBlock)(b, spec, ids, blockIn, si, bi);
+			x = built.out;
 			const nodes = b.nodes.slice(start);
 			blocks.push({
-				id,
+				id: ids.block(si, bi),
 				stage: si,
 				index: bi,
 				nodeIds: nodes.map((n) => n.id),
-				shortcut,
+				shortcut: built.shortcut,
+				attention: spec.attention?.kind ?? null,
 				inShape: blockIn.outShape,
 				outShape: x.outShape,
 				totals: sumMetrics(nodes)
 			});
 		}
 		return {
-			id: stageId(si),
+			id: ids.stage(si),
 			index: si,
 			blocks,
 			inShape: blocks[0].inShape,
@@ -458,13 +497,14 @@ export function buildGraph(spec: ArchSpec): BlockGraph {
 		};
 	});
 
-	// Head
+	// Head (a pre-activation net first normalises and activates the last block's sum)
 	errorPath = 'head';
 	const headPlace: Place = { section: 'head', stage: null, block: null, path: 'main' };
 	const headStart = b.nodes.length;
+	if (pre) x = b.relu(ids.finalAct, b.bn(ids.finalNorm, x, headPlace), headPlace);
 	const pooled =
-		spec.head.pool === 'avg' ? b.avgpool('avgpool', x, headPlace) : b.flatten('flatten', x, headPlace);
-	const fc = b.linear('fc', pooled, spec.head.classes, headPlace);
+		spec.head.pool === 'avg' ? b.avgpool(ids.globalPool, x, headPlace) : b.flatten(ids.flatten, x, headPlace);
+	const fc = b.linear(ids.fc, pooled, spec.head.classes, headPlace);
 	const head = section(b.nodes.slice(headStart));
 
 	const totals = sumMetrics(b.nodes.slice(1));
@@ -477,6 +517,187 @@ export function buildGraph(spec: ArchSpec): BlockGraph {
 		);
 	const nodes = b.nodes as [MapNode, ...GraphNode[]];
 	return { spec, nodes, byId: b.byId, stem, stages, head, totals, output: fc.id };
+}
+
+/**
+ * The stem: its conv(s) — 7×7/2 (imagenet), 3×3/1 (cifar), or timm's three 3×3 convs /2, 1, 1
+ * (deep, deep_tiered) — each followed by BN + ReLU (pre-activation: all but the last, whose BN
+ * + ReLU is the first block's `norm1`), then the pool: max 3×3/2, ResNet-RS's conv 3×3/2 + BN +
+ * ReLU, or none.
+ */
+function buildStem(b: Builder, spec: ArchSpec, ids: NodeIds, x0: MapNode): MapNode {
+	const place: Place = { section: 'stem', stage: null, block: null, path: 'main' };
+	const bias = convBiasFor(spec, 'stem');
+	const pre = blockOrder(spec) === 'pre';
+	const widths = stemConvWidths(spec.stem);
+	const n = widths.length;
+	const kernel = spec.stem.kind === 'imagenet' ? 7 : 3;
+	let x = x0;
+	widths.forEach((width, k) => {
+		const stride = spec.stem.kind === 'cifar' || k > 0 ? 1 : 2;
+		x = b.conv(ids.stemConv(k, n), x, width, kernel, stride, 1, bias, place);
+		if (pre && k === n - 1) return;
+		x = b.bn(ids.stemNorm(k, n), x, place);
+		x = b.relu(ids.stemAct(k, n), x, place);
+	});
+	const pool = stemPool(spec.stem);
+	if (pool === 'max') x = b.maxpool(ids.stemMaxPool, x, 3, 2, 1, place);
+	else if (pool === 'conv') {
+		const [conv, norm, act] = ids.stemConvPool;
+		x = b.conv(conv, x, x.outShape[0], 3, 2, 1, bias, place);
+		x = b.relu(act, b.bn(norm, x, place), place);
+	}
+	return x;
+}
+
+interface BuiltBlock {
+	out: MapNode;
+	shortcut: ShortcutKind;
+}
+
+/** The residual branch's convs: [channels, kernel, stride, groups] of conv 1, 2 (and 3). */
+function branchConvs(spec: ArchSpec, width: number, stride: number): [number, number, number, number][] {
+	const outC = width * spec.expansion;
+	if (spec.block === 'basic')
+		return [
+			[width, 3, stride, 1],
+			[outC, 3, 1, 1]
+		];
+	const inner = bottleneckInnerWidth(spec, width);
+	return [
+		[inner, 1, spec.strideOn === '1x1' ? stride : 1, 1],
+		[inner, 3, spec.strideOn === '3x3' ? stride : 1, spec.groups],
+		[outC, 1, 1, 1]
+	];
+}
+
+/**
+ * SE or ECA on the residual branch y (timm: after the branch's last BN, before the add):
+ * global avg pool → (SE: 1×1 conv to rd, ReLU, 1×1 conv back, both with bias | ECA: 1-D conv
+ * across channels) → sigmoid → y × gate.
+ */
+function attention(
+	b: Builder,
+	spec: ArchSpec,
+	ids: NodeIds,
+	block: string,
+	y: MapNode,
+	main: Place
+): MapNode {
+	const a = spec.attention;
+	if (!a) return y;
+	const side: Place = { ...main, path: 'attention' };
+	const c = y.outShape[0];
+	let g = b.avgpool(ids.attention(block, 'pool'), y, side);
+	if (a.kind === 'se') {
+		g = b.conv(ids.attention(block, 'fc1'), g, seChannels(c, a), 1, 1, 1, true, side);
+		g = b.relu(ids.attention(block, 'act'), g, side);
+		g = b.conv(ids.attention(block, 'fc2'), g, c, 1, 1, 1, true, side);
+	} else {
+		g = b.conv1d(ids.attention(block, 'conv'), g, ecaKernel(c, a), side);
+	}
+	g = b.sigmoid(ids.attention(block, 'gate'), g, side);
+	return b.scale(ids.attention(block, 'scale'), y, g, main);
+}
+
+/**
+ * A projection shortcut from x: B/C a 1×1 conv of the block's stride; D a 2×2 average pool of
+ * that stride (none at stride 1) then a 1×1 conv of stride 1. Post-activation adds a BN.
+ */
+function projection(
+	b: Builder,
+	spec: ArchSpec,
+	ids: NodeIds,
+	block: string,
+	x: MapNode,
+	outC: number,
+	stride: number,
+	side: Place
+): MapNode {
+	const avg = spec.shortcut === 'D';
+	const bias = convBiasFor(spec, 'shortcut');
+	let s = x;
+	if (avg && stride !== 1) s = b.avgpool2d(ids.downsamplePool(block), s, 2, stride, side);
+	s = b.conv(ids.downsampleConv(block, avg), s, outC, 1, avg ? 1 : stride, 1, bias, side);
+	if (blockOrder(spec) === 'pre') return s;
+	return b.bn(ids.downsampleNorm(block, avg), s, side);
+}
+
+/** The 2015 block: conv → BN → ReLU …, conv → BN, (attention), + shortcut, ReLU. */
+function postActBlock(
+	b: Builder,
+	spec: ArchSpec,
+	ids: NodeIds,
+	blockIn: MapNode,
+	si: number,
+	bi: number
+): BuiltBlock {
+	const st = spec.stages[si];
+	const id = ids.block(si, bi);
+	const stride = bi === 0 ? st.stride : 1;
+	const main: Place = { section: 'stage', stage: si, block: id, path: 'main' };
+	const side: Place = { ...main, path: 'shortcut' };
+	const bias = convBiasFor(spec, 'block');
+	const convs = branchConvs(spec, st.width, stride);
+	let y = blockIn;
+	convs.forEach(([channels, kernel, s, groups], k) => {
+		y = b.conv(ids.conv(id, k + 1), y, channels, kernel, s, groups, bias, main);
+		y = b.bn(ids.norm(id, k + 1), y, main);
+		if (k < convs.length - 1) y = b.relu(ids.act(id, k + 1), y, main);
+	});
+	y = attention(b, spec, ids, id, y, main);
+
+	let shortcut: ShortcutKind = 'none';
+	if (spec.residual) {
+		const outC = st.width * spec.expansion;
+		const changes = stride !== 1 || blockIn.outShape[0] !== outC;
+		let s: MapNode = blockIn;
+		if (spec.shortcut === 'C' || ((spec.shortcut === 'B' || spec.shortcut === 'D') && changes)) {
+			shortcut = 'projection';
+			s = projection(b, spec, ids, id, blockIn, outC, stride, side);
+		} else if (spec.shortcut === 'A' && changes) {
+			shortcut = 'zeropad';
+			s = b.zeropad(ids.zeropad(id), blockIn, outC, stride, side);
+		} else {
+			shortcut = 'identity';
+		}
+		y = b.add(ids.add(id), y, s, main);
+	}
+	return { out: b.relu(ids.act(id, convs.length), y, main), shortcut };
+}
+
+/**
+ * The pre-activation block (timm's PreActBasic / PreActBottleneck): BN → ReLU → conv, …; the sum
+ * is not activated. A projection shortcut reads the pre-activated input (norm1's ReLU), the
+ * identity the block's input. timm's PreActBottleneck projects on the first block of every
+ * stage, PreActBasic only where the shape changes.
+ */
+function preActBlock(
+	b: Builder,
+	spec: ArchSpec,
+	ids: NodeIds,
+	blockIn: MapNode,
+	si: number,
+	bi: number
+): BuiltBlock {
+	const st = spec.stages[si];
+	const id = ids.block(si, bi);
+	const stride = bi === 0 ? st.stride : 1;
+	const main: Place = { section: 'stage', stage: si, block: id, path: 'main' };
+	const side: Place = { ...main, path: 'shortcut' };
+	const bias = convBiasFor(spec, 'block');
+	const convs = branchConvs(spec, st.width, stride);
+	const preact = b.relu(ids.act(id, 1), b.bn(ids.norm(id, 1), blockIn, main), main);
+	let y = preact;
+	convs.forEach(([channels, kernel, s, groups], k) => {
+		if (k > 0) y = b.relu(ids.act(id, k + 1), b.bn(ids.norm(id, k + 1), y, main), main);
+		y = b.conv(ids.conv(id, k + 1), y, channels, kernel, s, groups, bias, main);
+	});
+	const outC = st.width * spec.expansion;
+	const changes = stride !== 1 || blockIn.outShape[0] !== outC;
+	const projects = spec.block === 'bottleneck' ? bi === 0 : changes;
+	const s = projects ? projection(b, spec, ids, id, preact, outC, stride, side) : blockIn;
+	return { out: b.add(ids.add(id), y, s, main), shortcut: projects ? 'projection' : 'identity' };
 }
 
 export type GraphResult = { ok: true; graph: BlockGraph } | { ok: false; errors: SpecError[] };

@@ -66,7 +66,10 @@ export function batchNormMetrics(out: MapShape): Metrics {
 	};
 }
 
-/** ReLU and the residual add: one operation per output element. */
+/**
+ * ReLU, the residual add, the sigmoid gate and the attention's scale (branch × gate): one
+ * operation per output element (the sigmoid is counted as one operation, as ReLU is).
+ */
 export function elementwiseMetrics(out: MapShape): Metrics {
 	return { params: 0, buffers: 0, macs: 0, flops: elements(out), activationBytes: bytes(out) };
 }
@@ -77,6 +80,36 @@ export function maxPoolMetrics(out: MapShape, kernel: number): Metrics {
 		buffers: 0,
 		macs: 0,
 		flops: elements(out) * (kernel * kernel - 1),
+		activationBytes: bytes(out)
+	};
+}
+
+/**
+ * 2-D average pool (shortcut D's k×k window): k² − 1 adds and one divide per output, counted as
+ * full windows also where ceil mode cuts a window at the border (padding not counted).
+ */
+export function avgPool2dMetrics(out: MapShape, kernel: number): Metrics {
+	return {
+		params: 0,
+		buffers: 0,
+		macs: 0,
+		flops: elements(out) * kernel * kernel,
+		activationBytes: bytes(out)
+	};
+}
+
+/**
+ * 1-D convolution across the channels of a pooled map (ECA): one input and one output channel,
+ * length C, padding (k − 1)/2. MACs as timm/torchvision-style counters count a Conv1d:
+ * output length · out channels · in channels · k = C·k.
+ */
+export function conv1dMetrics(out: MapShape, kernel: number, bias: boolean): Metrics {
+	const macs = elements(out) * kernel;
+	return {
+		params: kernel + (bias ? 1 : 0),
+		buffers: 0,
+		macs,
+		flops: 2 * macs + (bias ? elements(out) : 0),
 		activationBytes: bytes(out)
 	};
 }
@@ -120,3 +153,12 @@ export function sumMetrics(items: Iterable<Metrics>): Metrics {
 /** Output side of a convolution or pooling window (PyTorch's floor rule). */
 export const outSide = (side: number, kernel: number, stride: number, padding: number): number =>
 	Math.floor((side + 2 * padding - kernel) / stride) + 1;
+
+/**
+ * Output side of a pooling window in ceil mode, as PyTorch's pooling_output_shape computes it:
+ * rounded up, except that the last window must start inside the input (or its left padding).
+ */
+export function ceilOutSide(side: number, kernel: number, stride: number, padding: number): number {
+	const out = Math.floor((side + 2 * padding - kernel + stride - 1) / stride) + 1;
+	return (out - 1) * stride >= side + padding ? out - 1 : out;
+}

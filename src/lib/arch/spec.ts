@@ -118,6 +118,46 @@ export function bottleneckInnerWidth(
 	return Math.floor((width * spec.widthPerGroup) / 64) * spec.groups;
 }
 
+/** Whether the stem is timm's three-conv stem (deep or deep_tiered). */
+export function isDeepStem(kind: StemKind): boolean {
+	return kind === 'deep' || kind === 'deep_tiered';
+}
+
+/**
+ * Output channels of the stem's convolutions, in order: one conv for imagenet and cifar stems,
+ * three for deep stems — deep: width/2, width/2, width; deep_tiered: 3·width/8, width/2, width
+ * (timm's stem_width = width/2; validation keeps width even, and a multiple of 8 when tiered).
+ */
+export function stemConvWidths(stem: Pick<ArchSpec['stem'], 'kind' | 'width'>): number[] {
+	const w = stem.width;
+	if (stem.kind === 'deep') return [w / 2, w / 2, w];
+	if (stem.kind === 'deep_tiered') return [(3 * w) / 8, w / 2, w];
+	return [w];
+}
+
+/**
+ * timm's make_divisible(v, divisor, round_limit=0): v rounded to the nearest multiple of
+ * divisor (halves up), at least divisor.
+ */
+export function makeDivisible(v: number, divisor: number): number {
+	return Math.max(divisor, Math.floor(Math.floor(v + divisor / 2) / divisor) * divisor);
+}
+
+/** Channels of the SE bottleneck (timm SEModule's rd_channels) for a branch of `channels`. */
+export function seChannels(channels: number, a: { ratio: number; divisor: number }): number {
+	return makeDivisible(channels * a.ratio, a.divisor);
+}
+
+/**
+ * Kernel of ECA's 1-D conv for `channels`, as timm's EcaModule computes it:
+ * t = int(|log2(channels) + beta| / gamma), k = max(t if t is odd else t + 1, 3).
+ * log2 is written as Python's math.log(channels, 2) computes it (log c / log 2).
+ */
+export function ecaKernel(channels: number, a: { gamma: number; beta: number }): number {
+	const t = Math.trunc(Math.abs(Math.log(channels) / Math.log(2) + a.beta) / a.gamma);
+	return Math.max(t % 2 ? t : t + 1, 3);
+}
+
 /** A deep copy, so that editing one spec never changes another. */
 export function cloneSpec(spec: ArchSpec): ArchSpec {
 	return {

@@ -6,24 +6,32 @@
  *   ?preset=resnet50&stages=3.64.1_4.128.2_23.256.2_3.512.2
  *   ?preset=resnet56&shortcut=B&input=3x64x64&classes=100
  *
- * Keys: name, input (CxHxW), stem (kind.width), block, expansion, groups, wpg (width per group),
- * stages (blocks.width.stride joined by _), shortcut, strideOn, residual (0/1), bias (0/1 for every
- * conv, or three bits for stem, block and shortcut convs: 001 = biases on the shortcut convs only),
- * pool, classes. Unknown keys are ignored (room for other views' parameters).
+ * Keys: name, input (CxHxW), stem (kind.width, or kind.width.pool when the stem pool is not the
+ * kind's default: deep.64.conv), block, expansion, groups, wpg (width per group), stages
+ * (blocks.width.stride joined by _), shortcut, strideOn, residual (0/1), bias (0/1 for every conv,
+ * or three bits for stem, block and shortcut convs: 001 = biases on the shortcut convs only), pool,
+ * classes, att (attention: se_ratio_divisor, eca_gamma_beta or none: se_0.0625_8), order
+ * (post/pre), dp (dropPath). Unknown keys are ignored (room for other views' parameters).
  * Decoding never throws: a bad key comes back as SpecErrors placed by the field it spoils, and
  * the link's other keys are still used.
  */
 import { presetSpec, PRESET_NAMES } from './presets';
 import {
+	ATTENTION_KINDS,
 	BLOCK_KINDS,
+	BLOCK_ORDERS,
+	STEM_POOLS,
 	CONV_ROLES,
 	HEAD_POOLS,
 	SHORTCUT_OPTIONS,
 	STEM_KINDS,
 	STRIDE_ON,
 	SpecError,
+	blockOrder,
 	canonicalSpec,
+	stemPool,
 	type ArchSpec,
+	type Attention,
 	type ConvBias
 } from './spec';
 import { tryBuildGraph } from './graph';
@@ -35,6 +43,14 @@ const biasText = (b: ConvBias) =>
 	typeof b === 'boolean' ? bit(b) : CONV_ROLES.map((r) => bit(b[r])).join('');
 const stagesText = (s: ArchSpec['stages']) =>
 	s.map((st) => `${st.blocks}.${st.width}.${st.stride}`).join('_');
+/** kind.width, with .pool only where the pool is not the kind's default (older links stay the same). */
+const stemText = (stem: ArchSpec['stem']) => {
+	const pool = stemPool(stem);
+	const text = `${stem.kind}.${stem.width}`;
+	return pool === stemPool({ kind: stem.kind, width: stem.width }) ? text : `${text}.${pool}`;
+};
+const attentionText = (a: Attention | undefined) =>
+	!a ? 'none' : a.kind === 'se' ? `se_${a.ratio}_${a.divisor}` : `eca_${a.gamma}_${a.beta}`;
 
 /** The query (without `?`) that restores `spec`, relative to the preset `base`. */
 export function encodeSpecUrl(spec: ArchSpec, base: string = DEFAULT_PRESET): string {
@@ -47,7 +63,7 @@ export function encodeSpecUrl(spec: ArchSpec, base: string = DEFAULT_PRESET): st
 	const input = (s: ArchSpec) => `${s.input.channels}x${s.input.height}x${s.input.width}`;
 	put('name', spec.name, ref.name);
 	put('input', input(spec), input(ref));
-	put('stem', `${spec.stem.kind}.${spec.stem.width}`, `${ref.stem.kind}.${ref.stem.width}`);
+	put('stem', stemText(spec.stem), stemText(ref.stem));
 	put('block', spec.block, ref.block);
 	put('expansion', String(spec.expansion), String(ref.expansion));
 	put('groups', String(spec.groups), String(ref.groups));
@@ -59,6 +75,9 @@ export function encodeSpecUrl(spec: ArchSpec, base: string = DEFAULT_PRESET): st
 	put('bias', biasText(spec.convBias), biasText(ref.convBias));
 	put('pool', spec.head.pool, ref.head.pool);
 	put('classes', String(spec.head.classes), String(ref.head.classes));
+	put('att', attentionText(spec.attention), attentionText(ref.attention));
+	put('order', blockOrder(spec), blockOrder(ref));
+	put('dp', String(spec.dropPath ?? 0), String(ref.dropPath ?? 0));
 	return new URLSearchParams(q).toString();
 }
 
@@ -182,13 +201,20 @@ function readKeys(params: URLSearchParams): KeyEdit[] {
 		return (s) => (s.input = { channels, height, width });
 	});
 	key('stem', ['stem'], (v, err) => {
-		const [kind, width, ...rest] = v.split('.');
+		const [kind, width, pool, ...rest] = v.split('.');
 		if (width === undefined || rest.length > 0)
-			err('stem', `the link has stem "${v}"; write it kind.width, e.g. cifar.16`);
+			err('stem', `the link has stem "${v}"; write it kind.width or kind.width.pool, e.g. cifar.16`);
 		else if (!STEM_KINDS.includes(kind as ArchSpec['stem']['kind']))
 			err('stem.kind', `the stem's kind must be one of ${STEM_KINDS.join(', ')}, got "${kind}"`);
+		else if (pool !== undefined && !STEM_POOLS.includes(pool as NonNullable<ArchSpec['stem']['pool']>))
+			err('stem.pool', `the stem's pool must be one of ${STEM_POOLS.join(', ')}, got "${pool}"`);
 		const w = width === undefined ? NaN : num(width, 'stem.width', 'the stem width', err);
-		return (s) => (s.stem = { kind: kind as ArchSpec['stem']['kind'], width: w });
+		return (s) =>
+			(s.stem = {
+				kind: kind as ArchSpec['stem']['kind'],
+				width: w,
+				...(pool !== undefined ? { pool: pool as NonNullable<ArchSpec['stem']['pool']> } : {})
+			});
 	});
 	choice('block', 'block', BLOCK_KINDS, (s, v) => (s.block = v));
 	for (const [name, field] of [
@@ -228,6 +254,42 @@ function readKeys(params: URLSearchParams): KeyEdit[] {
 	key('classes', ['head.classes'], (v, err) => {
 		const n = num(v, 'head.classes', 'classes', err);
 		return (s) => (s.head.classes = n);
+	});
+	key('att', ['attention'], (v, err) => {
+		if (v === 'none')
+			return (s) => {
+				delete s.attention;
+			};
+		const [kind, first, second, ...rest] = v.split('_');
+		if (!ATTENTION_KINDS.includes(kind as Attention['kind']) || second === undefined || rest.length > 0) {
+			err(
+				'attention',
+				`the link has att "${v}"; write it se_ratio_divisor, eca_gamma_beta or none, e.g. se_0.0625_8`
+			);
+			return () => {};
+		}
+		const number = (text: string, path: string) => {
+			if (!/^-?\d+(\.\d+)?(e-?\d+)?$/.test(text)) err(path, `${path} must be a number, got "${text}"`);
+			return Number(text);
+		};
+		const se = kind === 'se';
+		const x = number(first, se ? 'attention.ratio' : 'attention.gamma');
+		const y = number(second, se ? 'attention.divisor' : 'attention.beta');
+		const att: Attention = se ? { kind: 'se', ratio: x, divisor: y } : { kind: 'eca', gamma: x, beta: y };
+		return (s) => (s.attention = att);
+	});
+	choice('order', 'order', BLOCK_ORDERS, (s, v) => {
+		if (v === 'post') delete s.order;
+		else s.order = v;
+	});
+	key('dp', ['dropPath'], (v, err) => {
+		if (!/^\d+(\.\d+)?(e-?\d+)?$/.test(v))
+			err('dropPath', `dp must be a number from 0 to below 1, got "${v}"`);
+		const n = Number(v);
+		return (s) => {
+			if (n === 0) delete s.dropPath;
+			else s.dropPath = n;
+		};
 	});
 	return edits;
 }

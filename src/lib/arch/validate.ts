@@ -1,6 +1,9 @@
 import { blockId, stageId } from './ids';
 import {
+	ATTENTION_KINDS,
 	BLOCK_KINDS,
+	BLOCK_ORDERS,
+	STEM_POOLS,
 	CONV_ROLES,
 	HEAD_POOLS,
 	SHORTCUT_OPTIONS,
@@ -20,7 +23,10 @@ export const LIMITS = {
 	blocksPerStage: 1000,
 	stages: 12,
 	classes: 1_000_000,
-	stride: 64
+	stride: 64,
+	/** ECA's gamma and |beta|: keep its kernel (|log2 C + beta| / gamma) below ~200. */
+	ecaGammaMin: 0.5,
+	ecaBetaMax: 64
 } as const;
 
 /** A value for an error message: JSON where possible (not BigInt, cycles, …), and short. */
@@ -99,11 +105,28 @@ export function specFieldErrors(x: unknown): SpecError[] {
 		int(input, 'height', 'input.height', LIMITS.side);
 		int(input, 'width', 'input.width', LIMITS.side);
 	}
+	const order = x.order === undefined ? 'post' : oneOf(x, 'order', 'order', BLOCK_ORDERS);
+	const pre = order === 'pre';
 	const stem = object('stem');
 	let stemWidth: number | undefined;
 	if (stem) {
-		oneOf(stem, 'kind', 'stem.kind', STEM_KINDS);
+		const kind = oneOf(stem, 'kind', 'stem.kind', STEM_KINDS);
 		stemWidth = int(stem, 'width', 'stem.width', LIMITS.channels);
+		if (stemWidth !== undefined && kind === 'deep' && stemWidth % 2 !== 0)
+			err(
+				'stem.width',
+				`a deep stem's convs are width/2, width/2, width: the width must be even, got ${stemWidth}`
+			);
+		if (stemWidth !== undefined && kind === 'deep_tiered' && stemWidth % 8 !== 0)
+			err(
+				'stem.width',
+				`a tiered deep stem's convs are 3·width/8, width/2, width: the width must be a multiple of 8, got ${stemWidth}`
+			);
+		if (stem.pool !== undefined) {
+			const pool = oneOf(stem, 'pool', 'stem.pool', STEM_POOLS);
+			if (pool === 'conv' && pre)
+				err('stem.pool', 'a pre-activation net (timm resnetv2) has no conv stem pool; use "max" or "none"');
+		}
 	}
 	const block = oneOf(x, 'block', 'block', BLOCK_KINDS);
 	const expansion = int(x, 'expansion', 'expansion', 64);
@@ -121,6 +144,23 @@ export function specFieldErrors(x: unknown): SpecError[] {
 	} else if (x.convBias === undefined) err('convBias', 'is required');
 	else if (typeof x.convBias !== 'boolean')
 		err('convBias', `must be true, false or { stem, block, shortcut }, got ${show(x.convBias)}`);
+	if (pre) {
+		if (shortcut === 'A' || shortcut === 'C')
+			err(
+				'shortcut',
+				`option ${shortcut} is not built for pre-activation (timm resnetv2 projects where the shape changes); use B or D`
+			);
+		if (x.residual === false)
+			err('residual', 'a pre-activation net is residual (timm resnetv2); use order "post" for a plain net');
+		if (x.attention !== undefined)
+			err('attention', 'timm resnetv2 has no SE/ECA attention; use order "post" for attention');
+	}
+	if (x.attention !== undefined) attentionErrors(x.attention, err);
+	if (x.dropPath !== undefined) {
+		const v = x.dropPath;
+		if (typeof v !== 'number' || !Number.isFinite(v)) err('dropPath', `must be a number, got ${show(v)}`);
+		else if (v < 0 || v >= 1) err('dropPath', `is a probability: at least 0 and below 1, got ${v}`);
+	}
 	const head = object('head');
 	if (head) {
 		oneOf(head, 'pool', 'head.pool', HEAD_POOLS);
@@ -189,4 +229,63 @@ export function specFieldErrors(x: unknown): SpecError[] {
 		});
 	}
 	return errors;
+}
+
+const ATTENTION_FIELDS = { se: ['kind', 'ratio', 'divisor'], eca: ['kind', 'gamma', 'beta'] } as const;
+
+/** The attention object: { kind: "se", ratio, divisor } or { kind: "eca", gamma, beta } (timm's parameters). */
+function attentionErrors(a: unknown, err: (path: string, message: string) => void): void {
+	if (!isObject(a)) {
+		err('attention', 'must be an object { kind: "se", ratio, divisor } or { kind: "eca", gamma, beta }');
+		return;
+	}
+	const kind = a.kind as keyof typeof ATTENTION_FIELDS;
+	if (!ATTENTION_KINDS.includes(kind)) {
+		err(
+			'attention.kind',
+			`must be one of ${ATTENTION_KINDS.map((k) => `"${k}"`).join(', ')}, got ${show(a.kind)}`
+		);
+		return;
+	}
+	const num = (key: string): number | undefined => {
+		const v = a[key];
+		if (v === undefined) err(`attention.${key}`, 'is required');
+		else if (typeof v !== 'number' || !Number.isFinite(v))
+			err(`attention.${key}`, `must be a number, got ${show(v)}`);
+		else return v;
+		return undefined;
+	};
+	for (const k of Object.keys(a))
+		if (!(ATTENTION_FIELDS[kind] as readonly string[]).includes(k))
+			err(
+				`attention.${k}`,
+				`unknown field; ${kind} attention takes ${ATTENTION_FIELDS[kind].slice(1).join(', ')}`
+			);
+	if (kind === 'se') {
+		const ratio = num('ratio');
+		if (ratio !== undefined && !(ratio > 0 && ratio <= 1))
+			err(
+				'attention.ratio',
+				`the SE reduction ratio must be above 0 and at most 1 (e.g. 0.0625 = 1/16), got ${ratio}`
+			);
+		const divisor = num('divisor');
+		if (divisor !== undefined && (!Number.isInteger(divisor) || divisor < 1 || divisor > LIMITS.channels))
+			err(
+				'attention.divisor',
+				`must be a whole number from 1 to ${LIMITS.channels} (timm: 8), got ${divisor}`
+			);
+	} else {
+		const gamma = num('gamma');
+		if (gamma !== undefined && !(gamma >= LIMITS.ecaGammaMin && gamma <= LIMITS.channels))
+			err(
+				'attention.gamma',
+				`must be from ${LIMITS.ecaGammaMin} to ${LIMITS.channels} (timm: 2), got ${gamma}`
+			);
+		const beta = num('beta');
+		if (beta !== undefined && Math.abs(beta) > LIMITS.ecaBetaMax)
+			err(
+				'attention.beta',
+				`must be from −${LIMITS.ecaBetaMax} to ${LIMITS.ecaBetaMax} (timm: 1), got ${beta}`
+			);
+	}
 }

@@ -9,8 +9,8 @@ import { policyFor, type PreprocessPolicy } from '../pixels/preprocess';
 export interface ModelMeta {
 	/** Class names, index → name; null when unknown (outputs are shown as "class 7"). */
 	classes: string[] | null;
-	/** Changes to the default preprocessing policy (`policyFor`): mean/std, invert, resize. */
-	preprocess: Partial<Pick<PreprocessPolicy, 'mean' | 'std' | 'invert' | 'resize'>>;
+	/** Changes to the default preprocessing policy (`policyFor`): mean/std, invert, resize, interpolation. */
+	preprocess: Partial<Pick<PreprocessPolicy, 'mean' | 'std' | 'invert' | 'resize' | 'interpolation'>>;
 	/** Where these came from ("ImageNet (torchvision)", "fashion-resnet/meta.json"). */
 	source: string;
 	/** Test-set accuracy of a bundled model's weights (0–1), when known. */
@@ -19,6 +19,11 @@ export interface ModelMeta {
 	inputNote?: string;
 	/** 'garment': photos and drawings are converted as Fashion-MNIST was made (pixels/garment.ts). */
 	convert?: 'garment';
+	/**
+	 * The crop's share of the resized image (timm's crop_pct): the shorter side is resized to
+	 * floor(side / cropPct), then centre-cropped to the input size. Absent: torchvision's 224/256.
+	 */
+	cropPct?: number;
 }
 
 /** The files of a bundled model, relative to the app's base path. */
@@ -131,28 +136,107 @@ export function parseMeta(
 
 /** How a photo becomes this network's input: `policyFor` with the meta's changes (page and CLI). */
 export function metaPolicy(spec: ArchSpec, meta: ModelMeta): PreprocessPolicy {
-	return policyFor(spec.input, meta.preprocess);
+	const side = Math.max(spec.input.height, spec.input.width);
+	return policyFor(spec.input, {
+		...meta.preprocess,
+		...(meta.cropPct ? { resizeShorter: Math.floor(side / meta.cropPct) } : {})
+	});
 }
 
-/** torchvision's own ImageNet weights (timm's safetensors copies), fetched only on request. */
+/**
+ * What timm's pretrained_cfg says about the input the weights were evaluated with (timm 1.0.29's
+ * default_cfgs; tests/unit/meta.test.ts checks every field against the wheel).
+ */
+export interface PretrainedCfg {
+	/** [channels, height, width] of timm's default evaluation. */
+	inputSize: [number, number, number];
+	cropPct: number;
+	interpolation: 'bilinear' | 'bicubic';
+	mean: number[];
+	std: number[];
+}
+
+/** ImageNet weights on the Hugging Face hub, fetched only on request. */
 export interface RemoteWeights {
 	/** The preset they fit. */
 	preset: string;
+	/** The hub's model name: `<architecture>.<tag>` (timm's pretrained tag). */
+	name: string;
 	url: string;
 	/** Approximate download size in MB. */
 	megabytes: number;
+	/** timm's preprocessing for these weights; absent: torchvision's (ImageNet mean/std, 224/256). */
+	pretrained?: PretrainedCfg;
 }
 
+/** torchvision's own ImageNet weights (timm's safetensors copies). */
 export const TORCHVISION_WEIGHTS: readonly RemoteWeights[] = [
-	{ preset: 'resnet18', megabytes: 47, url: hf('resnet18') },
-	{ preset: 'resnet34', megabytes: 87, url: hf('resnet34') },
-	{ preset: 'resnet50', megabytes: 103, url: hf('resnet50') },
-	{ preset: 'resnet101', megabytes: 179, url: hf('resnet101') },
-	{ preset: 'resnet152', megabytes: 242, url: hf('resnet152') }
+	tv('resnet18', 47),
+	tv('resnet34', 87),
+	tv('resnet50', 103),
+	tv('resnet101', 179),
+	tv('resnet152', 242)
 ];
 
-function hf(name: string): string {
-	return `https://huggingface.co/timm/${name}.tv_in1k/resolve/main/model.safetensors`;
+const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+const INCEPTION = { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
+/** timm's own ImageNet-1k weights for the family's presets (timm's names and tags). */
+export const TIMM_WEIGHTS: readonly RemoteWeights[] = [
+	timmWeights('resnet18d', 'ra2_in1k', 47, 224, 0.875, IMAGENET),
+	timmWeights('resnet50d', 'ra2_in1k', 103, 224, 0.875, IMAGENET),
+	timmWeights('seresnext50_32x4d', 'racm_in1k', 111, 224, 0.875, IMAGENET),
+	timmWeights('resnetv2_50', 'a1h_in1k', 103, 224, 0.95, INCEPTION),
+	timmWeights('resnetrs50', 'tf_in1k', 143, 160, 0.91, IMAGENET)
+];
+
+/** Every one-click download, torchvision's first. */
+export const REMOTE_WEIGHTS: readonly RemoteWeights[] = [...TORCHVISION_WEIGHTS, ...TIMM_WEIGHTS];
+
+function hubUrl(name: string): string {
+	return `https://huggingface.co/timm/${name}/resolve/main/model.safetensors`;
+}
+
+function tv(preset: string, megabytes: number): RemoteWeights {
+	const name = `${preset}.tv_in1k`;
+	return { preset, name, megabytes, url: hubUrl(name) };
+}
+
+function timmWeights(
+	preset: string,
+	tag: string,
+	megabytes: number,
+	side: number,
+	cropPct: number,
+	norm: { mean: number[]; std: number[] }
+): RemoteWeights {
+	const name = `${preset}.${tag}`;
+	return {
+		preset,
+		name,
+		megabytes,
+		url: hubUrl(name),
+		pretrained: { inputSize: [3, side, side], cropPct, interpolation: 'bicubic', ...norm }
+	};
+}
+
+/**
+ * The meta of remote weights: ImageNet's classes, and the weights' own preprocessing (timm's
+ * mean/std and crop; torchvision's defaults otherwise). The network keeps its input size: where
+ * timm evaluates at another, the note says so.
+ */
+export function remoteMeta(w: RemoteWeights, spec: ArchSpec, imagenetClasses: string[] | null): ModelMeta {
+	const base = defaultMeta(spec, imagenetClasses);
+	const p = w.pretrained;
+	if (!p) return { ...base, source: `ImageNet (torchvision, ${w.name})` };
+	const [, h, wd] = p.inputSize;
+	const other = h !== spec.input.height || wd !== spec.input.width;
+	return {
+		...base,
+		preprocess: { mean: p.mean, std: p.std, interpolation: p.interpolation },
+		cropPct: p.cropPct,
+		source: `timm/${w.name} pretrained_cfg`,
+		inputNote: `timm evaluates these weights at ${h}×${wd}${other ? ` (this network takes ${spec.input.height}×${spec.input.width})` : ''}: resize the shorter side to ${Math.floor(Math.max(h, wd) / p.cropPct)} (crop ${p.cropPct}), ${p.interpolation}, centre crop; mean ${p.mean.join(', ')}, std ${p.std.join(', ')}`
+	};
 }
 
 /** Sample photos in static/samples/ (licences in static/samples/LICENSES.md). */

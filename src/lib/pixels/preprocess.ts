@@ -30,7 +30,29 @@ export interface PreprocessPolicy {
 	std: number[];
 	/** 255 − value before scaling (for white-on-black datasets). */
 	invert: boolean;
+	/** The resampling filter, antialiased as PIL's (torchvision's default bilinear; timm's weights: bicubic). */
+	interpolation: Interpolation;
 }
+
+export type Interpolation = 'bilinear' | 'bicubic';
+
+/**
+ * PIL's resampling filters (Imaging/Resample.c): the triangle (support 1) and the cubic with
+ * a = −0.5 (support 2); torch's antialiased bilinear and bicubic use the same ones.
+ */
+const FILTERS: Record<Interpolation, { support: number; f: (x: number) => number }> = {
+	bilinear: { support: 1, f: (x) => Math.max(0, 1 - Math.abs(x)) },
+	bicubic: {
+		support: 2,
+		f: (x) => {
+			const a = -0.5;
+			const t = Math.abs(x);
+			if (t < 1) return ((a + 2) * t - (a + 3)) * t * t + 1;
+			if (t < 2) return (((t - 5) * t + 8) * t - 4) * a;
+			return 0;
+		}
+	}
+};
 
 export interface Preprocessed {
 	/** NHWC with N = 1, normalised. */
@@ -63,6 +85,7 @@ export function policyFor(
 		mean,
 		std,
 		invert: false,
+		interpolation: 'bilinear',
 		...overrides
 	};
 }
@@ -74,8 +97,8 @@ function roundHalfEven(x: number): number {
 }
 
 /**
- * Antialiased bilinear resampling along one axis (PIL's ImagingResample with the triangle
- * filter; equal to torch's antialias=True bilinear). `src` holds `lines` lines of `inLen`
+ * Antialiased resampling along one axis (PIL's ImagingResample with the filter given; equal to
+ * torch's antialias=True bilinear / bicubic). `src` holds `lines` lines of `inLen`
  * samples with `ch` channels, strided as given; float in, float out.
  */
 function resampleAxis(
@@ -87,12 +110,14 @@ function resampleAxis(
 	alongStride: number,
 	lineStride: number,
 	outAlongStride: number,
-	outLineStride: number
+	outLineStride: number,
+	filter: Interpolation
 ): Float32Array {
 	const out = new Float32Array(outLen * lines * ch);
 	const scale = inLen / outLen;
 	const filterScale = Math.max(scale, 1);
-	const support = filterScale; // triangle filter: support 1, widened when downscaling
+	const { support: base, f } = FILTERS[filter];
+	const support = base * filterScale; // widened when downscaling
 	for (let o = 0; o < outLen; o++) {
 		const center = (o + 0.5) * scale;
 		const xmin = Math.max(Math.trunc(center - support + 0.5), 0);
@@ -100,11 +125,11 @@ function resampleAxis(
 		const weights: number[] = [];
 		let total = 0;
 		for (let j = xmin; j < xmax; j++) {
-			const wgt = Math.max(0, 1 - Math.abs((j - center + 0.5) / filterScale));
+			const wgt = f((j - center + 0.5) / filterScale);
 			weights.push(wgt);
 			total += wgt;
 		}
-		if (total > 0) for (let j = 0; j < weights.length; j++) weights[j] /= total;
+		if (total !== 0) for (let j = 0; j < weights.length; j++) weights[j] /= total;
 		for (let l = 0; l < lines; l++) {
 			for (let c = 0; c < ch; c++) {
 				let acc = 0;
@@ -117,14 +142,15 @@ function resampleAxis(
 	return out;
 }
 
-/** Resizes a float HWC image (antialiased bilinear). */
+/** Resizes a float HWC image (antialiased, bilinear unless told). */
 export function resizeBilinear(
 	src: Float32Array,
 	height: number,
 	width: number,
 	channels: number,
 	outHeight: number,
-	outWidth: number
+	outWidth: number,
+	filter: Interpolation = 'bilinear'
 ): Float32Array {
 	// Horizontal pass: height lines of width samples → height × outWidth.
 	const h =
@@ -139,7 +165,8 @@ export function resizeBilinear(
 					channels,
 					width * channels,
 					channels,
-					outWidth * channels
+					outWidth * channels,
+					filter
 				);
 	// Vertical pass: outWidth lines of height samples → outHeight × outWidth.
 	return height === outHeight
@@ -153,7 +180,8 @@ export function resizeBilinear(
 				outWidth * channels,
 				channels,
 				outWidth * channels,
-				channels
+				channels,
+				filter
 			);
 }
 
@@ -183,12 +211,12 @@ export function preprocess(image: RgbaImage, policy: PreprocessPolicy): Preproce
 		// 256/224 and cropping back would zoom it by 8 % (the bundled fashion-resnet loses ~6 points
 		// of accuracy on the test set that way).
 	} else if (policy.resize === 'stretch') {
-		rgb = resizeBilinear(rgb, H, W, 3, ch, cw);
+		rgb = resizeBilinear(rgb, H, W, 3, ch, cw, policy.interpolation);
 		H = ch;
 		W = cw;
 	} else {
 		const [rh, rw] = resizedSize(H, W, policy.resizeShorter);
-		rgb = resizeBilinear(rgb, H, W, 3, rh, rw);
+		rgb = resizeBilinear(rgb, H, W, 3, rh, rw, policy.interpolation);
 		H = rh;
 		W = rw;
 	}

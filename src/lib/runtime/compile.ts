@@ -12,6 +12,11 @@
  *   the results concatenated (see `GroupedMode`).
  * - Option-A shortcuts: x[:, ::s, ::s, :], then zero channels appended at the end.
  * - Flatten head: NHWC → NCHW before flattening, so the fc weight order is PyTorch's C,H,W.
+ * - The ResNet family (timm): a BatchNorm that follows no convolution (pre-activation's norm1 and
+ *   final norm, after an add or a pool) is its affine map x·γ/√(var+ε) + β − mean·γ/√(var+ε)
+ *   (`uploadStandaloneNorms`); the D shortcut's average pool is ceil mode without the padding
+ *   counted (`averagePoolCeil`); ECA's 1-D conv runs across the channels (`channelConv1d`);
+ *   SE's gate multiplies per channel (`scale`).
  *
  * Taps: any node id; a tap's value is that node's output as PyTorch's module gives it, NHWC:
  * a conv id is the raw convolution (before BN; computed with unfolded weights, uploaded the
@@ -105,10 +110,20 @@ interface ConvPlan {
 	raw: { filters: tfType.Tensor4D[]; bias: tfType.Tensor1D | null } | null;
 }
 
+/** A BatchNorm as y = x·scale + shift. */
+interface Affine {
+	scale: tfType.Tensor1D;
+	shift: tfType.Tensor1D;
+}
+
 /** The uploaded network: what `forward` reads. */
 interface Uploaded {
 	plans: Map<string, ConvPlan>;
 	fcs: Map<string, { w: tfType.Tensor2D; b: tfType.Tensor1D }>;
+	/** BatchNorms that follow no convolution (pre-activation), as affine maps. */
+	norms: Map<string, Affine>;
+	/** ECA's 1-D filters, [kernel, 1, 1]. */
+	conv1d: Map<string, tfType.Tensor3D>;
 }
 
 /**
@@ -134,9 +149,12 @@ export function compile(
 		const total = graph.nodes.filter((n) => n.op === 'conv2d' || n.op === 'linear').length;
 		let done = 0;
 		const progress = options.onProgress ? () => options.onProgress!(++done, total) : () => undefined;
+		const plans = uploadConvolutions(store, graph, tensors, mode, progress);
 		uploaded = {
-			plans: uploadConvolutions(store, graph, tensors, mode, progress),
-			fcs: uploadLinear(store, graph, tensors, progress)
+			plans,
+			fcs: uploadLinear(store, graph, tensors, progress),
+			norms: uploadStandaloneNorms(store, graph, tensors, plans),
+			conv1d: uploadConv1d(store, graph, tensors)
 		};
 	} catch (e) {
 		store.dispose();
@@ -170,14 +188,11 @@ export function compile(
 		return fs;
 	};
 	// A BatchNorm as y = x·scale + shift, for a cut at its convolution (which then runs unfolded).
-	const affines = new Map<string, { scale: tfType.Tensor1D; shift: tfType.Tensor1D }>();
+	const affines = new Map<string, Affine>(uploaded.norms);
 	const affineOf = (bn: BnNode) => {
 		let a = affines.get(bn.id);
 		if (!a) {
-			const p = bnParams(tensors, bn);
-			const scale = p.gamma.map((g, o) => g / Math.sqrt(p.variance[o] + p.eps));
-			const shift = p.beta.map((b, o) => b - p.mean[o] * scale[o]);
-			a = { scale: store.keep(tf.tensor1d(scale)), shift: store.keep(tf.tensor1d(shift)) };
+			a = uploadAffine(store, tensors, bn);
 			affines.set(bn.id, a);
 		}
 		return a;
@@ -335,10 +350,7 @@ function uploadConvolutions(
 	const get = (key: string) => tensors.get(key)!.data;
 	const only = singleConsumers(graph);
 	const plans = new Map<string, ConvPlan>();
-	const bnOwner = new Set<string>();
 	for (const n of graph.nodes) {
-		if (n.op === 'batchnorm' && !bnOwner.has(n.id))
-			throw new Error(`${n.id}: a BatchNorm must follow a convolution`);
 		if (n.op !== 'conv2d') continue;
 		const next = only(n.id);
 		const bn = next && next.op === 'batchnorm' ? next : null;
@@ -347,7 +359,6 @@ function uploadConvolutions(
 		const w = get(`${n.id}.weight`);
 		const b = n.bias ? get(`${n.id}.bias`) : new Float32Array(n.outShape[0]);
 		const folded = bn ? foldBatchNorm(w, b, bnParams(tensors, bn)) : { weight: w, bias: b };
-		if (bn) bnOwner.add(bn.id);
 		plans.set(n.id, {
 			node: n,
 			bn,
@@ -359,6 +370,40 @@ function uploadConvolutions(
 		progress();
 	}
 	return plans;
+}
+
+/** A BatchNorm's affine map y = x·scale + shift: scale = γ/√(var+ε), shift = β − mean·scale. */
+function uploadAffine(store: TensorStore, tensors: TensorMap, bn: BnNode): Affine {
+	const p = bnParams(tensors, bn);
+	const scale = p.gamma.map((g, o) => g / Math.sqrt(p.variance[o] + p.eps));
+	const shift = p.beta.map((b, o) => b - p.mean[o] * scale[o]);
+	return { scale: store.keep(store.tf.tensor1d(scale)), shift: store.keep(store.tf.tensor1d(shift)) };
+}
+
+/**
+ * The BatchNorms no convolution's plan folded (pre-activation's norm1 after an add or a pool, its
+ * final norm): affine maps, run as ops. The ReLU after them runs as its own op.
+ */
+function uploadStandaloneNorms(
+	store: TensorStore,
+	graph: BlockGraph,
+	tensors: TensorMap,
+	plans: Map<string, ConvPlan>
+): Map<string, Affine> {
+	const folded = new Set([...plans.values()].flatMap((p) => (p.bn ? [p.bn.id] : [])));
+	const norms = new Map<string, Affine>();
+	for (const n of graph.nodes)
+		if (n.op === 'batchnorm' && !folded.has(n.id)) norms.set(n.id, uploadAffine(store, tensors, n));
+	return norms;
+}
+
+/** ECA's Conv1d(1, 1, k) weights [1, 1, k] as tfjs conv1d filters [k, 1, 1] (the same cross-correlation). */
+function uploadConv1d(store: TensorStore, graph: BlockGraph, tensors: TensorMap): Uploaded['conv1d'] {
+	const out: Uploaded['conv1d'] = new Map();
+	for (const n of graph.nodes)
+		if (n.op === 'conv1d')
+			out.set(n.id, store.keep(store.tf.tensor3d(tensors.get(`${n.id}.weight`)!.data, [n.kernel, 1, 1])));
+	return out;
 }
 
 /** Phase 2: fully connected layers, their weight transposed to [in, out] for matMul. */
@@ -504,8 +549,25 @@ function runNode(
 			} else values.set(plan.bn.id, convolve(tf, x, n, plan.filters, plan.bias, 'linear', m));
 			return null;
 		}
-		case 'batchnorm':
-			throw new Error(`${n.id}: BatchNorm not folded`); // unreachable: compile checks
+		case 'batchnorm': {
+			// folded into its convolution's plan unless it follows none (pre-activation)
+			const a = net.norms.get(n.id);
+			if (!a) throw new Error(`${n.id}: BatchNorm neither folded nor standalone`);
+			values.set(n.id, tf.add(tf.mul(x, a.scale), a.shift));
+			return null;
+		}
+		case 'avgpool2d':
+			values.set(n.id, averagePoolCeil(tf, x, n));
+			return null;
+		case 'conv1d':
+			values.set(n.id, channelConv1d(tf, x, net.conv1d.get(n.id)!, n.padding));
+			return null;
+		case 'sigmoid':
+			values.set(n.id, tf.sigmoid(x));
+			return null;
+		case 'scale':
+			values.set(n.id, tf.mul(x, values.get(n.inputs[1])!));
+			return null;
 		case 'relu':
 			values.set(n.id, tf.relu(x));
 			return null;
@@ -731,6 +793,67 @@ function fitTo(tf: TF, x: tfType.Tensor4D, height: number, width: number): tfTyp
 				[0, 0]
 			])
 		: y;
+}
+
+/**
+ * nn.AvgPool2d(k, s, padding=0, ceil_mode=True, count_include_pad=False) (shortcut D), to the
+ * graph's output size: the input padded with zeros below and to the right up to the last window,
+ * each window's sum divided by the number of its positions inside the input (a window that hangs
+ * over the edge averages only what it covers). Windows that tile (k = s, timm's case) are summed
+ * by a reshape, differentiable on every backend; others by avgPool × k².
+ */
+export function averagePoolCeil(
+	tf: TF,
+	x: tfType.Tensor4D,
+	node: Extract<GraphNode, { op: 'avgpool2d' }>
+): tfType.Tensor4D {
+	const { kernel: k, stride: s } = node;
+	const [n, h, w, c] = x.shape;
+	const [, oh, ow] = node.outShape;
+	const ph = (oh - 1) * s + k;
+	const pw = (ow - 1) * s + k;
+	const padded =
+		ph > h || pw > w
+			? tf.pad(x, [
+					[0, 0],
+					[0, Math.max(0, ph - h)],
+					[0, Math.max(0, pw - w)],
+					[0, 0]
+				])
+			: x;
+	const sums =
+		k === s
+			? tf.sum(tf.reshape(tf.slice(padded, [0, 0, 0, 0], [n, ph, pw, c]), [n, oh, k, ow, k, c]), [2, 4])
+			: tf.mul(tf.avgPool(padded, k, s, 'valid'), k * k);
+	return tf.div(sums, tf.tensor4d(windowCounts(h, w, oh, ow, k, s), [1, oh, ow, 1])) as tfType.Tensor4D;
+}
+
+/** How many input positions each k×k window (stride s, from the top left) covers: [oh · ow]. */
+function windowCounts(h: number, w: number, oh: number, ow: number, k: number, s: number): Float32Array {
+	const counts = new Float32Array(oh * ow);
+	for (let i = 0; i < oh; i++)
+		for (let j = 0; j < ow; j++)
+			counts[i * ow + j] = (Math.min(i * s + k, h) - i * s) * (Math.min(j * s + k, w) - j * s);
+	return counts;
+}
+
+/**
+ * ECA's Conv1d(1, 1, k, padding) across the channels of a pooled map [N, 1, 1, C]: the channels
+ * as a sequence of length C with one feature, zero-padded on both sides.
+ */
+export function channelConv1d(
+	tf: TF,
+	x: tfType.Tensor4D,
+	filter: tfType.Tensor3D,
+	padding: number
+): tfType.Tensor4D {
+	const [n, , , c] = x.shape;
+	const seq = tf.pad(tf.reshape(x, [n, c, 1]) as tfType.Tensor3D, [
+		[0, 0],
+		[padding, padding],
+		[0, 0]
+	]);
+	return tf.reshape(tf.conv1d(seq, filter, 1, 'valid'), [n, 1, 1, c]);
 }
 
 /** Option-A shortcut: x[:, ::s, ::s, :], then zero channels appended at the end. */

@@ -18,6 +18,9 @@
  * What the weights cannot say — strides, the stem's stride and pool, the input size of an
  * avg-pool head, where the bottleneck strides — is set to torchvision's defaults and listed in
  * `assumed`. The tensors come back renamed to the graph's keys (DESIGN §3.2), with the mapping.
+ *
+ * timm's family layouts (deep stems, conv stem pool, D shortcuts, SE/ECA, pre-activation
+ * resnetv2) are read by their module paths, which are the graph's own ids (timm-layout.ts).
  */
 import { blockId } from '../arch/ids';
 import { buildGraph, type BlockGraph } from '../arch/graph';
@@ -29,7 +32,8 @@ import {
 	type BlockKind,
 	type ShortcutOption
 } from '../arch/spec';
-import { expectedTensors } from './torchvision';
+import { readTimmLayout, type TimmLayout } from './timm-layout';
+import { expectedTensors, fitsShape } from './torchvision';
 import { WeightsError, formatShape, isIgnoredKey, type Tensor, type TensorMap } from './types';
 
 /** A value the weights could not say, set to a default: its spec path, the value, and why. */
@@ -183,7 +187,7 @@ function pairBatchNorms(convs: Conv[], bns: Bn[], assumed: Assumption[]): void {
 	if (left)
 		throw refuse(
 			left.keys[0],
-			`the batch norm ${left.prefix} (${left.channels} channels) follows no convolution of its own (a pre-activation network?)`
+			`the batch norm ${left.prefix} (${left.channels} channels) follows no convolution of its own (a pre-activation network? those are read under timm's resnetv2 names only: stem.conv, stages.0.blocks.0.norm1, …)`
 		);
 }
 
@@ -286,6 +290,8 @@ function pickHead(
  * fit a ResNet, or the first whose place the order and shapes cannot decide.
  */
 export function inferArchitecture(tensors: TensorMap, options: InferOptions = {}): InferredNetwork {
+	const timm = readTimmLayout(tensors);
+	if (timm) return inferTimm(tensors, timm, options);
 	const { convs, bns, linears, extras, moduleCount } = readModules(tensors);
 	if (convs.length === 0)
 		throw refuse(
@@ -415,7 +421,7 @@ export function inferArchitecture(tensors: TensorMap, options: InferOptions = {}
 				if (!Number.isInteger(e) || b.outC !== b.main[0].out * e)
 					throw refuse(
 						b.main[1].weight,
-						`${b.main[1].weight}: this block's convs go ${b.main[0].out} → ${b.outC} channels, but the first block's (${blocks[0].main[0].weight}, ${blocks[0].main[1].weight}) ${blocks[0].main[0].out} → ${blocks[0].outC}; one expansion for the whole network${blocks[0].main[0].order < b.main[0].order && blocks.indexOf(b) === 1 ? ' (a deep stem of several convs, as timm’s resnet*d, is not one of this explorer’s stems)' : ''}`
+						`${b.main[1].weight}: this block's convs go ${b.main[0].out} → ${b.outC} channels, but the first block's (${blocks[0].main[0].weight}, ${blocks[0].main[1].weight}) ${blocks[0].main[0].out} → ${blocks[0].outC}; one expansion for the whole network${blocks[0].main[0].order < b.main[0].order && blocks.indexOf(b) === 1 ? ' (a deep stem of several convs, as timm’s resnet*d, is read under timm’s names only: conv1.0, conv1.3, conv1.6)' : ''}`
 					);
 			expansion = e;
 			widthOf = (b) => b.main[0].out;
@@ -650,6 +656,89 @@ export function inferArchitecture(tensors: TensorMap, options: InferOptions = {}
 			throw refuse('', 'the inferred network does not use every tensor read');
 		return { spec, assumed: local, mapping: pairs, extras: unusedLinears };
 	}
+}
+
+/**
+ * A checkpoint in one of timm's layouts: its torchvision-shaped core read as any other checkpoint
+ * (stages, widths, head), the family's fields from timm's modules, then every tensor of the file
+ * checked by name against the graph of the spec read.
+ */
+function inferTimm(tensors: TensorMap, timm: TimmLayout, options: InferOptions): InferredNetwork {
+	const core = inferArchitecture(timm.core, { ...options, sortedNames: true });
+	// timm projects on a stage's first block only (resnetv2's bottleneck on every first block, even
+	// where the shape stays): a projection on every block is that when each stage has one block.
+	const firstOnly = core.spec.stages.every((st) => st.blocks === 1);
+	if (core.spec.shortcut === 'A' || (core.spec.shortcut === 'C' && !firstOnly))
+		throw refuse(
+			'',
+			`projections on ${core.spec.shortcut === 'C' ? 'every block' : 'no block'}: timm's layouts project on a stage's first block only`
+		);
+	const spec: ArchSpec = {
+		...core.spec,
+		// timm's ResNet and ResNetV2: stride 1, then 2 (output stride 32)
+		stages: core.spec.stages.map((st, i) => ({ ...st, stride: i === 0 ? 1 : 2 })),
+		stem: {
+			kind: timm.stem.kind,
+			width: core.spec.stem.width,
+			...(timm.stem.pool !== 'max' ? { pool: timm.stem.pool } : {})
+		},
+		shortcut: timm.shortcutD ? 'D' : 'B',
+		...(timm.attention ? { attention: timm.attention } : {}),
+		...(timm.order === 'pre' ? { order: timm.order } : {})
+	};
+	const replaced = new Set([
+		'order',
+		'mapping',
+		'shortcut',
+		...core.spec.stages.map((_, i) => `stages[${i}].stride`),
+		...(timm.stem.reason ? ['stem.kind'] : []),
+		...timm.assumed.map((a) => a.path)
+	]);
+	const assumed: Assumption[] = [
+		...(timm.stem.reason ? [{ path: 'stem.kind', value: timm.stem.kind, reason: timm.stem.reason }] : []),
+		...core.assumed.filter((a) => !replaced.has(a.path)),
+		...spec.stages.map((st, i) => ({
+			path: `stages[${i}].stride`,
+			value: st.stride,
+			reason: "timm's constructors: the first stage strides 1, the others 2 (the weights hold no strides)"
+		})),
+		...timm.assumed
+	];
+	let expected: Map<string, number[]>;
+	try {
+		expected = expectedTensors(buildGraph(spec));
+	} catch (e) {
+		if (e instanceof SpecError)
+			throw refuse('', `the inferred network cannot be built: ${e.path ? `${e.path}: ` : ''}${e.message}`);
+		throw e;
+	}
+	const out: TensorMap = new Map();
+	for (const [key, shape] of expected) {
+		const t = tensors.get(key);
+		if (!t)
+			throw refuse(
+				key,
+				`the ${timm.layout} network read from the file needs ${key} ${formatShape(shape)}, and the file has no such tensor`
+			);
+		// timm's resnetv2 head is a 1×1 conv: [classes, features, 1, 1] is the fc's [classes, features].
+		if (!fitsShape(t.shape, shape))
+			throw refuse(
+				key,
+				`${key}: the ${timm.layout} network read from the file needs ${formatShape(shape)}, but the file's tensor is ${formatShape(t.shape)}${options.input ? ' (check --input)' : ''}`
+			);
+		out.set(key, t.shape.length === shape.length ? t : { shape, data: t.data });
+	}
+	const extras: string[] = [];
+	for (const key of tensors.keys()) {
+		if (expected.has(key) || isIgnoredKey(key)) continue;
+		if (!core.extras.includes(key))
+			throw refuse(
+				key,
+				`${key} ${shapeOf(tensors, key)} is part of timm's ${timm.layout} layout, but the network read from the file has no such tensor`
+			);
+		extras.push(key);
+	}
+	return { spec, assumed, mapping: null, extras, tensors: out };
 }
 
 /** Expansion and width per group that give every stage its inner and output widths (4 and 64 first). */

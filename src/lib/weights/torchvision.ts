@@ -1,5 +1,6 @@
 /**
- * Which tensors a BlockGraph needs, named as in torchvision's state_dict (DESIGN §3.2), and the
+ * Which tensors a BlockGraph needs, named as in torchvision's (or, for timm's layouts, timm's)
+ * state_dict (DESIGN §3.2), and the
  * check of a loaded file against them: every missing, unexpected and wrong-shaped tensor.
  */
 import type { BlockGraph } from '../arch/graph';
@@ -12,6 +13,10 @@ export function expectedTensors(graph: BlockGraph): Map<string, number[]> {
 		if (n.op === 'conv2d') {
 			out.set(`${n.id}.weight`, [n.outShape[0], n.inShape[0] / n.groups, n.kernel, n.kernel]);
 			if (n.bias) out.set(`${n.id}.bias`, [n.outShape[0]]);
+		} else if (n.op === 'conv1d') {
+			// ECA's Conv1d(1, 1, kernel) across the channels
+			out.set(`${n.id}.weight`, [1, 1, n.kernel]);
+			if (n.bias) out.set(`${n.id}.bias`, [1]);
 		} else if (n.op === 'batchnorm') {
 			const c = n.outShape[0];
 			for (const t of ['weight', 'bias', 'running_mean', 'running_var']) out.set(`${n.id}.${t}`, [c]);
@@ -25,6 +30,18 @@ export function expectedTensors(graph: BlockGraph): Map<string, number[]> {
 
 const sameShape = (a: readonly number[], b: readonly number[]) =>
 	a.length === b.length && a.every((d, i) => d === b[i]);
+
+/**
+ * Whether a file's tensor of shape `actual` is the graph's `expected`: the same shape, or a fc
+ * weight [out, in] stored as a 1×1 conv [out, in, 1, 1] (timm's resnetv2 head, `head.fc`) — the
+ * same values in the same order.
+ */
+export function fitsShape(actual: readonly number[], expected: readonly number[]): boolean {
+	return (
+		sameShape(actual, expected) ||
+		(expected.length === 2 && actual.length === 4 && sameShape(actual, [...expected, 1, 1]))
+	);
+}
 
 /**
  * Every problem with `tensors` for `graph`: missing tensors, unexpected ones, and wrong shapes
@@ -44,7 +61,7 @@ export function checkWeights(graph: BlockGraph, tensors: TensorMap): WeightsErro
 					`${key}: missing (expected shape ${formatShape(shape)})`
 				)
 			);
-		else if (!sameShape(t.shape, shape))
+		else if (!fitsShape(t.shape, shape))
 			errors.push(
 				new WeightsError(
 					key,

@@ -6,7 +6,15 @@
  * network: the worker reads the architecture from it (`inferred`), and the page switches to it.
  */
 import type { BlockGraph } from '$lib/arch';
-import { bundledModel, defaultMeta, parseMeta, type BundledModel, type ModelMeta } from '$lib/models/bundled';
+import {
+	bundledModel,
+	defaultMeta,
+	parseMeta,
+	remoteMeta,
+	type BundledModel,
+	type ModelMeta,
+	type RemoteWeights
+} from '$lib/models/bundled';
 import { IMAGENET_LABELS_PATH, parseLabels } from '$lib/models/labels';
 import type { CheckpointNetwork, WeightProblem } from '$lib/runtime/protocol';
 import { errorText, type RuntimeClient } from './runtime.svelte';
@@ -309,8 +317,11 @@ export class WeightsSource {
 		await this.refreshCached();
 	}
 
-	/** A checkpoint from a URL: from the browser's cache, else downloaded with progress. */
-	async loadUrl(url: string): Promise<boolean> {
+	/**
+	 * A checkpoint from a URL: from the browser's cache, else downloaded with progress. One-click
+	 * ImageNet weights (`remote`) bring their preprocessing (timm's pretrained_cfg).
+	 */
+	async loadUrl(url: string, remote?: RemoteWeights): Promise<boolean> {
 		this.notice = '';
 		const name = urlName(url);
 		let got: { bytes: Uint8Array; fromCache: boolean };
@@ -320,7 +331,14 @@ export class WeightsSource {
 			this.notice = `Could not download ${url}: ${errorText(e)}`;
 			return false;
 		}
-		const ok = await this.#offer(got.bytes, name, 'url', null, got.fromCache ? FROM_CACHE : '');
+		const meta = remote ? remoteMeta(remote, this.#graph().spec, this.#imagenetClasses) : null;
+		const ok = await this.#offer(
+			got.bytes,
+			remote?.name ?? name,
+			'url',
+			meta,
+			got.fromCache ? FROM_CACHE : ''
+		);
 		// A fresh download that was refused is not kept (an HTML error page, a broken file); a cached
 		// one that does not fit this network may still fit another.
 		if (!ok && !got.fromCache) await this.forgetCached(url);
