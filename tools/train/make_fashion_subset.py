@@ -4,7 +4,7 @@ Reads Debian's `dataset-fashion-mnist` files (/usr/share/datasets/fashion-mnist/
 
   static/data/fashion-mnist/train.bin   10,000 training images (1,000 per class)
   static/data/fashion-mnist/test.bin     2,000 test images (200 per class)
-  tests/fixtures/train-data/fashion-subset.json   a few samples, for tests/unit/train-data.test.ts
+  tests/fixtures/train-data/fashion-subset.json   a few samples, for tests/unit/train-dataset.test.ts
 
 Deterministic and class-balanced without a random generator: the first `per_class` images of each
 class in the file's own order (Fashion-MNIST's files are already shuffled), kept in that order.

@@ -11,7 +11,6 @@ import { buildGraph, type BlockGraph } from '../arch/index';
 import { DataError, decodeDataset, firstImages, type Dataset } from '../train/dataset';
 import { initWeights, type TensorMap } from '../weights/index';
 import type { TrainConfig, TrainEvent, TrainingApi, TrainStatus } from './protocol';
-import { registerTrainingKernels } from './kernels/index';
 import { TrainingRun, type RunNetwork } from './training-run';
 
 type Tf = typeof TfCore;
@@ -120,7 +119,6 @@ export function trainingApi(worker: {
 			const work = (async () => {
 				const tf = worker.tf();
 				if (!tf) throw new Error('no backend started');
-				registerTrainingKernels(tf); // wasm lacks Conv2DBackpropFilter (idempotent)
 				const status = (s: TrainStatus) => onEvent({ kind: 'status', status: s });
 				const { train, test } = await loadData(config, status);
 				const live = worker.liveWeights();
