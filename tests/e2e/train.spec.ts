@@ -134,6 +134,15 @@ test('comparison pair: two curves on one chart', async ({ page }) => {
 	await page.getByTestId('train-stop').click();
 	await expect(page.getByTestId('train-phase')).toHaveText('Stopped', { timeout: 120_000 });
 	await expect(page.getByTestId('train-result')).toHaveCount(2);
+	// "Use in the explorer": the plain net becomes the network on screen, with its trained weights.
+	await page.getByTestId('train-result').nth(0).getByTestId('train-use').click();
+	await expect(page.getByTestId('train-applied')).toContainText("plain-20's trained weights", {
+		timeout: 60_000
+	});
+	await expect(page.getByTestId('weights-current')).toContainText('plain-20 trained here');
+	await expect(page.getByTestId('total-params')).toContainText(/269,?434/);
+	await expect(page.getByLabel('Residual (shortcuts)')).not.toBeChecked();
+	await expect(page.getByTestId('prediction')).toHaveCount(5, { timeout: 60_000 });
 });
 
 test('a network that does not take the data is told so before starting, with a fix', async ({ page }) => {
