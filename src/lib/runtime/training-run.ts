@@ -81,6 +81,8 @@ export class TrainingRun {
 		const t0 = performance.now();
 		let step = 0;
 		let trainingMs = 0;
+		let evalMs = 0;
+		let evals = 0;
 		const testAccuracy: (number | null)[] = networks.map(() => null);
 		try {
 			status({ phase: 'preparing', text: 'Compiling the network for training' });
@@ -131,14 +133,19 @@ export class TrainingRun {
 				step++;
 				trainingMs += performance.now() - s0;
 				const msPerStep = trainingMs / step;
+				// Time left: the steps to go, and the test runs to go at the measured (else guessed:
+				// the test set at about three forward passes per training image's step) cost.
+				const evalsLeft = config.epochs - Math.floor((step - 1) / perEpoch);
+				const perEval = evals ? evalMs / evals : (msPerStep * test.count) / (3 * config.batch);
 				emit({
 					kind: 'step',
 					point: { step, epoch: step / perEpoch, lr, nets: points },
 					totalSteps,
 					imagesPerSecond: (config.batch * trainers.length * 1000) / msPerStep,
-					secondsLeft: ((totalSteps - step) * msPerStep) / 1000
+					secondsLeft: ((totalSteps - step) * msPerStep + evalsLeft * perEval) / 1000
 				});
 				if (step % perEpoch === 0) {
+					const e0 = performance.now();
 					await this.#evaluate(
 						trainers,
 						features,
@@ -151,6 +158,8 @@ export class TrainingRun {
 						testAccuracy
 					);
 					evaluatedAt = step;
+					evalMs += performance.now() - e0;
+					evals++;
 				}
 				await breathe(); // pause, stop and the page's other requests get their turn
 			}
