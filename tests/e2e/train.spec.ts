@@ -145,6 +145,17 @@ test('comparison pair: two curves on one chart', async ({ page }) => {
 	await expect(page.getByTestId('prediction')).toHaveCount(5, { timeout: 60_000 });
 });
 
+test('Stop before the first step changes nothing', async ({ page }) => {
+	await open(page);
+	await page.getByTestId('train-button').click();
+	await page.getByTestId('train-stop').click();
+	await expect(page.getByTestId('train-phase')).toHaveText('Stopped', { timeout: 120_000 });
+	await expect(page.getByTestId('train-applied')).toHaveText(
+		'Stopped before the first step: the weights are unchanged.'
+	);
+	await expect(page.getByTestId('weights-current')).toContainText('fashion-resnet (trained, bundled)');
+});
+
 test('a network that does not take the data is told so before starting, with a fix', async ({ page }) => {
 	await open(page);
 	await page.getByTestId('preset-select').selectOption('resnet18');

@@ -314,6 +314,7 @@ export class TrainState {
 			return;
 		}
 		const networks = this.networks;
+		const target = this.target;
 		const screenSpec = $state.snapshot(this.#explorer.graph.spec) as ArchSpec;
 		this.phase = 'starting';
 		this.error = '';
@@ -360,20 +361,28 @@ export class TrainState {
 					: [];
 			const config = this.#config(networks, data, images);
 			this.log = emptyLog(this.#labels, stepsPerEpoch(images, config.batch) * config.epochs);
+			if (this.phase === 'stopping') return this.#unchanged(); // Stop while the data was prepared
 			this.phase = 'running';
 			const result = await remote.startTraining(
 				Comlink.transfer(config, transfers),
 				Comlink.proxy((e: TrainEvent) => this.#event(e))
 			);
+			if (result.steps === 0) return this.#unchanged();
 			this.#finish(result, meta, config);
-			if (this.target === 'screen' && specsEqual(screenSpec, this.#explorer.graph.spec)) await this.use(0);
-			else if (this.target === 'screen')
+			if (target === 'screen' && specsEqual(screenSpec, this.#explorer.graph.spec)) await this.use(0);
+			else if (target === 'screen')
 				this.applied =
 					'The network on screen changed during training: use "Use in the explorer" to load the trained one.';
 		} catch (e) {
 			this.error = errorText(e);
 			this.phase = 'error';
 		}
+	}
+
+	/** Stopped before the first step: nothing trained, nothing applied. */
+	#unchanged(): void {
+		this.phase = 'done';
+		this.applied = 'Stopped before the first step: the weights are unchanged.';
 	}
 
 	/** The worker's news; the phase follows the user's buttons, the status line the worker. */
