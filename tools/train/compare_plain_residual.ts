@@ -139,7 +139,7 @@ function svg(c: Curves, note: string): string {
 	const legend = c.series
 		.map((s, i) => {
 			const a = c.networks[i]?.testAccuracy;
-			return `<g transform="translate(${50 + i * 260},${h + 84})"><rect width="18" height="3" y="-4" fill="${COLOURS[i]}"/><text x="24">${s.label}: test accuracy ${a === null || a === undefined ? '—' : (a * 100).toFixed(1) + ' %'}</text></g>`;
+			return `<g transform="translate(${50 + i * 260},${h + 84})"><rect width="18" height="3" y="-4" fill="${COLOURS[i]}"/><text x="24">${s.label}: test accuracy ${a === null || a === undefined ? '—' : (a * 100).toFixed(2) + ' %'}</text></g>`;
 		})
 		.join('\n');
 	return `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * w + 20}" height="${h + 140}" viewBox="0 0 ${2 * w + 20} ${h + 140}" font-family="system-ui, sans-serif" font-size="11">
@@ -162,7 +162,12 @@ async function main() {
 	let url = URL_ARG;
 	if (!url) {
 		url = `http://localhost:${PORT}/`;
-		server = spawn('npx', ['vite', 'dev', '--port', String(PORT), '--strictPort'], { cwd: root, stdio: 'ignore' });
+		// Its own process group, so that the dev server (a child of npx) ends with it.
+		server = spawn('npx', ['vite', 'dev', '--port', String(PORT), '--strictPort'], {
+			cwd: root,
+			stdio: 'ignore',
+			detached: true
+		});
 		await waitForServer(url, 120_000, server);
 	}
 	const load0 = loadavg()[0];
@@ -177,7 +182,7 @@ async function main() {
 		console.error(`wrote ${SVG_PATH}`);
 		const rows = c.networks.map((n, i) => {
 			const last = c.series[i].steps.at(-1);
-			return `| ${n.label} | ${n.testAccuracy === null ? '—' : (n.testAccuracy * 100).toFixed(1) + ' %'} | ${last ? last.loss.toFixed(3) : '—'} |`;
+			return `| ${n.label} | ${n.testAccuracy === null ? '—' : (n.testAccuracy * 100).toFixed(2) + ' %'} | ${last ? last.loss.toFixed(3) : '—'} |`;
 		});
 		const section = `## training in the page: plain-${DEPTH} vs resnet-${DEPTH}
 
@@ -196,7 +201,7 @@ Curves: [${SVG_PATH.replace('docs/', '')}](${SVG_PATH.replace('docs/', '')}).
 		if (!args.includes('--keep-doc')) await writeBenchSection(`## training in the page: plain-${DEPTH} vs resnet-${DEPTH}`, section);
 		console.log(section);
 	} finally {
-		if (server?.pid) server.kill();
+		if (server?.pid) process.kill(-server.pid);
 	}
 }
 
