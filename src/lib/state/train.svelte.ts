@@ -361,7 +361,7 @@ export class TrainState {
 					: [];
 			const config = this.#config(networks, data, images);
 			this.log = emptyLog(this.#labels, stepsPerEpoch(images, config.batch) * config.epochs);
-			if (this.phase === 'stopping') return this.#unchanged(); // Stop while the data was prepared
+			if (this.#stopAsked()) return this.#unchanged(); // Stop while the data was prepared
 			this.phase = 'running';
 			const result = await remote.startTraining(
 				Comlink.transfer(config, transfers),
@@ -377,6 +377,11 @@ export class TrainState {
 			this.error = errorText(e);
 			this.phase = 'error';
 		}
+	}
+
+	/** Whether Stop was pressed (read after awaits; the phase may have changed meanwhile). */
+	#stopAsked(): boolean {
+		return this.phase === 'stopping';
 	}
 
 	/** Stopped before the first step: nothing trained, nothing applied. */
