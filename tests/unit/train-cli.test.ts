@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseSafetensorsRaw, writeSafetensors } from '../../src/lib/weights/index';
 import { relError } from './runtime-fixtures';
-import { trainCases } from './train-fixtures';
+import { TRAIN_FIXTURES, trainCases } from './train-fixtures';
 
 const tmp = mkdtempSync(join(tmpdir(), 'train-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -71,6 +71,42 @@ describe('train --format json vs PyTorch', () => {
 			expect(written.get(k)!.shape, k).toEqual(t.shape);
 			expect(relError(written.get(k)!.data, t.data), k).toBeLessThan(1e-3);
 		}
+	});
+});
+
+describe('train --data fashion-mnist:N vs PyTorch', () => {
+	it("reads Debian's Fashion-MNIST normalised as the bundled model: PyTorch's losses", () => {
+		const ref = JSON.parse(readFileSync(join(TRAIN_FIXTURES, 'fashion-mnist.json'), 'utf8'));
+		const r = train(
+			'--spec',
+			'static/models/fashion-resnet/spec.json',
+			'--weights',
+			'static/models/fashion-resnet/model.safetensors',
+			'--data',
+			ref.data,
+			'--steps',
+			String(ref.steps),
+			'--batch',
+			String(ref.batch),
+			'--lr',
+			String(ref.lr),
+			'--momentum',
+			String(ref.momentum),
+			'--weight-decay',
+			String(ref.weightDecay),
+			'--no-shuffle',
+			'--backend',
+			'wasm',
+			'--out',
+			join(tmp, 'fashion.safetensors')
+		);
+		expect(r.stderr).toBe('');
+		expect(r.code).toBe(0);
+		const losses = JSON.parse(r.stdout).losses as number[];
+		expect(losses.length).toBe(ref.steps);
+		losses.forEach((l, j) =>
+			expect(Math.abs(l - ref.losses[j]) / ref.losses[j], `loss ${j}`).toBeLessThan(1e-3)
+		);
 	});
 });
 

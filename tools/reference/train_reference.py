@@ -199,6 +199,46 @@ def run_case(name: str, out: Path) -> None:
     print(f"{name}: losses {[round(l, 4) for l in losses]}")
 
 
+def fashion(out: Path) -> None:
+    """`train --data fashion-mnist:8` reference: the bundled fashion-resnet, the first 8 training
+    images of Debian's dataset-fashion-mnist scaled to 0–1 and normalised with its meta.json,
+    3 SGD steps of batch 4 in order; the losses → fashion-mnist.json."""
+    import gzip
+
+    import numpy as np
+
+    from safetensors_io import read_safetensors
+
+    model_dir = ROOT / "static" / "models" / "fashion-resnet"
+    sp = json.loads((model_dir / "spec.json").read_text())
+    meta = json.loads((model_dir / "meta.json").read_text())
+    n, batch, steps = 8, 4, 3
+    data = Path("/usr/share/datasets/fashion-mnist")
+    raw = gzip.decompress((data / "train-images-idx3-ubyte.gz").read_bytes())
+    lab = gzip.decompress((data / "train-labels-idx1-ubyte.gz").read_bytes())
+    images = np.frombuffer(raw, dtype=np.uint8, count=n * 784, offset=16).astype(np.float64) / 255
+    images = (images - meta["mean"][0]) / meta["std"][0]
+    x_all = torch.from_numpy(images).reshape(n, 1, 28, 28)
+    y_all = torch.from_numpy(np.frombuffer(lab, dtype=np.uint8, count=n, offset=8).astype(np.int64))
+    model = build(sp).double()
+    model.load_state_dict({k: v.double() for k, v in read_safetensors(model_dir / "model.safetensors").items()},
+                          strict=False)
+    model.train()
+    opt = make_optimizer({"kind": "sgd", "lr": 0.05, "momentum": 0.9, "weightDecay": 5e-4}, model.parameters())
+    losses = []
+    for j in range(steps):
+        idx = torch.tensor([(j * batch + i) % n for i in range(batch)])
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x_all[idx]), y_all[idx])
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    case = {"data": f"fashion-mnist:{n}", "steps": steps, "batch": batch, "lr": 0.05, "momentum": 0.9,
+            "weightDecay": 5e-4, "losses": losses}
+    (out / "fashion-mnist.json").write_text(json.dumps(case, indent="\t") + "\n")
+    print(f"fashion-mnist:{n}: losses {[round(l, 4) for l in losses]}")
+
+
 def schedules(out: Path) -> None:
     total, base = 20, 0.1
     result = {"totalSteps": total, "baseLr": base, "schedules": []}
@@ -265,6 +305,7 @@ def main() -> None:
         run_case(name, args.out)
     for name in FAMILY:
         run_case(name, args.out)
+    fashion(args.out)
     schedules(args.out)
 
 
