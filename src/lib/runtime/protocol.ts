@@ -5,8 +5,11 @@
  */
 import type { ArchSpec } from '../arch/spec';
 import type { FeatureMaps } from '../pixels/colourmaps';
+import type { Dataset } from '../train/dataset';
+import type { Schedule } from '../train/schedule';
 import type { BackendChoice, BackendInfo } from './backend';
 import type { Profile } from './profile';
+import type { TrainOptions } from './train';
 
 export type { BackendChoice, BackendInfo, BackendName } from './backend';
 
@@ -135,7 +138,7 @@ export interface CheckpointNetwork {
 export type CheckpointOpened =
 	{ ok: true; network: CheckpointNetwork } | { ok: false; problems: WeightProblem[] };
 
-export interface RuntimeApi {
+export interface RuntimeApi extends TrainingApi {
 	/** Where progress and a lost GPU device are reported (callbacks wrapped with `Comlink.proxy`). */
 	listen(onProgress: (p: Progress) => void, onLost: (message: string) => void): void;
 	/** Starts (or switches to) a backend, falling back in `auto`'s order; never throws. */
@@ -169,4 +172,110 @@ export interface RuntimeApi {
 	featureMaps(id: string, key: string): Promise<FeatureMaps | null>;
 	/** Each node's time on the current backend, over `runs` runs (keeps no outputs). */
 	profile(request: ProfileRequest): Promise<ProfileReply>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Training (the Train panel, issue 14). The worker trains one network or a comparison pair on
+// the same batches; the page follows through `TrainEvent`s and gets the trained weights back.
+// ---------------------------------------------------------------------------------------------
+
+/** A network to train: its spec, and where its first weights come from. */
+export interface TrainNetworkConfig {
+	/** How the panel names it ("resnet-20", "plain-20", or the network on screen). */
+	label: string;
+	spec: ArchSpec;
+	/**
+	 * 'live': the weights the live network holds (what fits is carried over by name and shape, the
+	 * rest — a head with another number of classes — seeded); 'seed': seeded weights (`TrainConfig.seed`).
+	 */
+	init: 'live' | 'seed';
+}
+
+/**
+ * The data: the Fashion-MNIST subset, fetched by the worker from the page's origin (absolute
+ * URLs; src/lib/train/dataset.ts `FASHION_DATA`), or images the page prepared (the user's own,
+ * already split and normalised; buffers transferred).
+ */
+export type TrainData =
+	| {
+			kind: 'fashion';
+			trainUrl: string;
+			testUrl: string;
+			mean: number[];
+			std: number[];
+			/** Train on the first `train` images and test on the first `test` (fewer for a quick run). */
+			limit: { train: number; test: number };
+	  }
+	| { kind: 'arrays'; train: Dataset; test: Dataset };
+
+export interface TrainConfig {
+	networks: TrainNetworkConfig[];
+	data: TrainData;
+	epochs: number;
+	batch: number;
+	optimizer: TrainOptions['optimizer'];
+	schedule: Schedule;
+	freeze: TrainOptions['freeze'];
+	/** Random crop (2 px padding) and horizontal flip; only with nothing frozen. */
+	augment: boolean;
+	/** Batch order, augmentation and seeded weights. */
+	seed: number;
+}
+
+export interface TrainStatus {
+	phase: 'loading' | 'preparing' | 'training' | 'evaluating' | 'paused' | 'saving';
+	text: string;
+	done?: number;
+	total?: number;
+}
+
+/** One network's numbers at a point: mean loss and accuracy (0–1) of a batch or of the test set. */
+export interface TrainScore {
+	loss: number;
+	accuracy: number;
+}
+
+export type TrainEvent =
+	| { kind: 'status'; status: TrainStatus }
+	| {
+			kind: 'step';
+			/** `step` counts from 1; `epoch` is fractional (step / steps per epoch); one score per network. */
+			point: { step: number; epoch: number; lr: number; nets: TrainScore[] };
+			totalSteps: number;
+			/** Training images per second, all networks together (the mean so far, pauses excluded). */
+			imagesPerSecond: number;
+			secondsLeft: number;
+	  }
+	| { kind: 'epoch'; point: { epoch: number; step: number; nets: TrainScore[] } };
+
+export interface TrainedNetwork {
+	label: string;
+	spec: ArchSpec;
+	/** .safetensors bytes: every parameter and BN running statistic, node-id keys (transferred). */
+	weights: Uint8Array;
+	/** On the test data after the last step; null when no step ran. */
+	testAccuracy: number | null;
+	/** Tensors that were seeded instead of carried over from the live weights (a new head). */
+	reinitialised: string[];
+}
+
+export interface TrainResult {
+	/** True when Stop ended it before the last epoch. */
+	stopped: boolean;
+	steps: number;
+	totalSteps: number;
+	seconds: number;
+	networks: TrainedNetwork[];
+}
+
+export interface TrainingApi {
+	/**
+	 * Loads the data, trains, and resolves with the trained weights when the epochs are done or
+	 * `stopTraining` was called. Throws (a `DataError`'s message, a network that does not take the
+	 * data) before any step; one training at a time.
+	 */
+	startTraining(config: TrainConfig, onEvent: (e: TrainEvent) => void): Promise<TrainResult>;
+	pauseTraining(): void;
+	resumeTraining(): void;
+	stopTraining(): void;
 }

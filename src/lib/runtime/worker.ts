@@ -32,6 +32,7 @@ import type {
 	WeightsOffer
 } from './protocol';
 import { Session, tapsFor, type WeightSet } from './session';
+import { trainingApi, stopTrainingNow } from './worker-training';
 
 type Held = { kind: 'seed'; seed: number } | { kind: 'checkpoint'; id: string; tensors: TensorMap };
 
@@ -168,6 +169,7 @@ const api: RuntimeApi = {
 
 	start: (choice) =>
 		serial(async () => {
+			await stopTrainingNow(); // its tensors live on the backend being replaced
 			session?.dispose();
 			session = null;
 			const r = await startBackend(choice, (message) => lost(message));
@@ -263,7 +265,14 @@ const api: RuntimeApi = {
 			if (!session?.hasTap(id, key)) return null;
 			const maps = await session.featureMaps(id);
 			return maps && Comlink.transfer(maps, [maps.pixels.buffer]);
-		})
+		}),
+
+	// Training (the Train panel): $lib/runtime/worker-training.ts.
+	...trainingApi({
+		tf: () => session?.tf ?? null,
+		liveWeights: () => (graph ? { graph, tensors: weightSet(graph, latest).tensors } : null),
+		breathe: () => breathe().then(() => undefined)
+	})
 };
 
 Comlink.expose(api);

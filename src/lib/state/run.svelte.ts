@@ -95,6 +95,11 @@ export class RunState {
 		return this.#explorer.presetName;
 	}
 
+	/** Resolves when the worker has the network on screen (after an edit: once it was sent). */
+	settled(): Promise<void> {
+		return this.#network;
+	}
+
 	/** The node or group picked in the diagram or the layer table. */
 	get selectedId(): string | null {
 		return this.#explorer.selectedId;

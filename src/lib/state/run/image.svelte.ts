@@ -42,7 +42,7 @@ function tensorPicture(shape: number[], data: Float32Array): RgbaImage {
 }
 
 /** Decodes an image file (or blob) to RGBA pixels with the browser's decoders. */
-async function decodeImage(blob: Blob, name: string): Promise<RgbaImage> {
+export async function decodeImage(blob: Blob, name: string): Promise<RgbaImage> {
 	let bitmap: ImageBitmap;
 	try {
 		bitmap = await createImageBitmap(blob);

@@ -364,6 +364,12 @@ export class WeightsSource {
 		}
 	}
 
+	/** Weights trained in the page (the Train panel), with the meta of the data they learned. */
+	async loadTrained(bytes: Uint8Array, name: string, meta: ModelMeta): Promise<boolean> {
+		this.notice = '';
+		return this.#offer(bytes, name, 'file', meta);
+	}
+
 	setInvert(v: boolean): void {
 		this.invert = v;
 		this.#changed();
