@@ -43,6 +43,19 @@ test('profile: table columns, colour by measured time, inspector, chart; dropped
 	const table = page.getByTestId('layer-table');
 	await expect(table.getByRole('columnheader', { name: 'ms', exact: true })).toBeVisible();
 	await expect(table.getByRole('columnheader', { name: '% of time' })).toBeVisible();
+	// Every header shows its whole label (none cut by its column's width).
+	const cut = await table.getByRole('columnheader').evaluateAll((ths) =>
+		ths
+			.map((th) => {
+				const range = document.createRange();
+				range.selectNodeContents(th);
+				const text = range.getBoundingClientRect();
+				const box = th.getBoundingClientRect();
+				return text.right > box.right + 0.5 ? th.textContent?.trim() : null;
+			})
+			.filter((t) => t)
+	);
+	expect(cut).toEqual([]);
 	const conv1 = table.locator('tr[data-id="conv1"]');
 	await expect(conv1.locator('.c-ms')).toHaveText(/^\d+\.\d+$/);
 	await expect(table.locator('tr[data-id="bn1"] .c-ms')).toHaveText('in conv1');
