@@ -107,7 +107,10 @@ test('profile: table columns, colour by measured time, inspector, chart; dropped
 });
 
 test('profile: Cancel stops it and shows no times', async ({ page }) => {
-	await page.goto('/');
+	// resnet18 at 224²: 20 stepwise runs take seconds even on a fast machine, so Cancel comes first.
+	await page.goto('/?preset=resnet18');
+	await expect(page.getByTestId('total-params')).toContainText(/11,?689,?512/); // torchvision's count
+	await page.getByTestId('sample-cat').click();
 	await expect(page.getByTestId('prediction')).toHaveCount(5, { timeout: 90_000 });
 	await page.getByTestId('profile-runs').selectOption('20');
 	await page.getByTestId('profile-button').click();

@@ -22,11 +22,14 @@ async function logits(page: Page): Promise<number[]> {
 	return JSON.parse((await page.getByTestId('logits').textContent({ timeout: 60_000 })) ?? 'null');
 }
 
-/** Small settings: 500 training images, batch 16, one epoch (32 steps), constant lr. */
+/**
+ * Small settings: 500 training images, batch 16 (32 steps an epoch), constant lr. The tests that
+ * use them press Stop themselves; 20 epochs keep a fast machine from finishing before they do.
+ */
 async function tinySettings(page: Page) {
 	await page.getByTestId('train-size').selectOption('500');
 	await page.getByTestId('train-batch').fill('16');
-	await page.getByTestId('train-epochs').fill('1');
+	await page.getByTestId('train-epochs').fill('20');
 	await page.getByTestId('train-lr').fill('0.05');
 	await page.getByTestId('train-schedule').selectOption('constant');
 }
@@ -147,8 +150,22 @@ test('comparison pair: two curves on one chart', async ({ page }) => {
 
 test('Stop before the first step changes nothing', async ({ page }) => {
 	await open(page);
+	// Hold the training data in flight until Stop is pressed, so that no step can run first on a
+	// fast machine (the worker's fetch is a request of this page's context).
+	let requested!: () => void;
+	const inFlight = new Promise<void>((r) => (requested = r));
+	let release!: () => void;
+	const held = new Promise<void>((r) => (release = r));
+	await page.context().route('**/data/fashion-mnist/*.bin', async (route) => {
+		requested();
+		await held;
+		await route.continue();
+	});
 	await page.getByTestId('train-button').click();
+	await inFlight;
 	await page.getByTestId('train-stop').click();
+	await expect(page.getByTestId('train-phase')).toHaveText(/Stopping|Stopped/);
+	release();
 	await expect(page.getByTestId('train-phase')).toHaveText('Stopped', { timeout: 120_000 });
 	await expect(page.getByTestId('train-applied')).toHaveText(
 		'Stopped before the first step: the weights are unchanged.'
