@@ -106,13 +106,15 @@ test('tiny training: loss updates, pause and stop, trained weights live and down
 		page.waitForEvent('download'),
 		page.getByTestId('train-download-meta').click()
 	]);
-	const metaJson = JSON.parse(readFileSync(await meta.path(), 'utf8'));
+	const metaPath = test.info().outputPath('meta.json');
+	await meta.saveAs(metaPath);
+	const metaJson = JSON.parse(readFileSync(metaPath, 'utf8'));
 	expect(metaJson.classes).toHaveLength(10);
 	expect(metaJson.mean).toEqual([0.286]);
 	expect(metaJson.std).toEqual([0.353]);
 	expect(metaJson.testAccuracy).toBeGreaterThanOrEqual(0);
 
-	// The page loads the file back: seeded weights, then the file → the trained prediction again.
+	// The page loads the files back: seeded weights, then the file → the trained prediction again.
 	await page.getByRole('button', { name: 'Random weights' }).click();
 	await page.getByTestId('run-button').click();
 	await expect.poll(() => logits(page)).toEqual(before);
@@ -120,6 +122,16 @@ test('tiny training: loss updates, pause and stop, trained weights live and down
 	await expect(page.getByTestId('weights-current')).toContainText('fashion-resnet.safetensors');
 	await page.getByTestId('run-button').click();
 	await expect.poll(() => logits(page)).toEqual(after);
+	// Picked with its meta.json: the classes and normalisation it was trained with come back too.
+	await page.getByRole('button', { name: 'Random weights' }).click();
+	await page.getByTestId('weights-file').setInputFiles([path, metaPath]);
+	await expect(page.getByTestId('weights-current')).toContainText(
+		'fashion-resnet.safetensors with meta.json'
+	);
+	await page.getByTestId('run-button').click();
+	await expect.poll(() => logits(page)).toEqual(after);
+	const top = await page.getByTestId('prediction').first().textContent();
+	expect(metaJson.classes.some((c: string) => top!.includes(c))).toBe(true);
 });
 
 test('comparison pair: two curves on one chart', async ({ page }) => {

@@ -4,6 +4,7 @@
  * copies (the weights' bytes, the input, the logits, the feature maps).
  */
 import type { ArchSpec } from '../arch/spec';
+import type { ModelMeta } from '../models/bundled';
 import type { FeatureMaps } from '../pixels/colourmaps';
 import type { Dataset } from '../train/dataset';
 import type { Schedule } from '../train/schedule';
@@ -136,7 +137,10 @@ export interface CheckpointNetwork {
 }
 
 export type CheckpointOpened =
-	{ ok: true; network: CheckpointNetwork } | { ok: false; problems: WeightProblem[] };
+	| { ok: true; network: CheckpointNetwork; meta: ModelMeta | null }
+	| { ok: false; problems: WeightProblem[] }
+	/** The checkpoint reads, but the meta.json given with it does not describe its network. */
+	| { ok: false; metaRefused: string };
 
 export interface RuntimeApi extends TrainingApi {
 	/** Where progress and a lost GPU device are reported (callbacks wrapped with `Comlink.proxy`). */
@@ -158,8 +162,14 @@ export interface RuntimeApi extends TrainingApi {
 	/**
 	 * A checkpoint's bytes (transferred) as its own network: the architecture is read from the
 	 * tensors, which become the weights held for it. The page then sets that spec (`setNetwork`).
+	 * With a meta.json's JSON, the meta is checked against the network read before anything is
+	 * held: one that does not fit (channels, classes) refuses the whole open, naming its field.
 	 */
-	openCheckpoint(bytes: Uint8Array, name: string): Promise<CheckpointOpened>;
+	openCheckpoint(
+		bytes: Uint8Array,
+		name: string,
+		meta?: { name: string; json: unknown }
+	): Promise<CheckpointOpened>;
 	/** Requests of an earlier generation than `gen` are skipped at their next step. */
 	supersede(gen: number): void;
 	run(request: RunRequest): Promise<RunReply>;

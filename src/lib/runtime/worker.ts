@@ -17,6 +17,7 @@ import {
 	readCheckpoint,
 	type TensorMap
 } from '../weights/index';
+import { parseMeta } from '../models/bundled';
 import { startBackend } from './backend';
 import type {
 	CheckpointOpened,
@@ -212,7 +213,7 @@ const api: RuntimeApi = {
 			return matched ? { ok: true, matched: matched.mapping.length } : { ok: true };
 		}),
 
-	openCheckpoint: (bytes, name) =>
+	openCheckpoint: (bytes, name, metaFile) =>
 		serial(async (): Promise<CheckpointOpened> => {
 			let read;
 			try {
@@ -223,6 +224,10 @@ const api: RuntimeApi = {
 				if (e instanceof WeightsError) return { ok: false, problems: [problem(e)] };
 				throw e;
 			}
+			const meta = metaFile
+				? parseMeta(metaFile.json, read.spec, metaFile.name)
+				: { ok: true as const, meta: null };
+			if (!meta.ok) return { ok: false, metaRefused: meta.message };
 			graph = buildGraph(read.spec);
 			session?.dispose();
 			seeded = null;
@@ -237,7 +242,8 @@ const api: RuntimeApi = {
 					extras: read.extras,
 					dict: read.dict,
 					prefix: read.prefix
-				}
+				},
+				meta: meta.meta
 			};
 		}),
 

@@ -9,9 +9,9 @@
  * - `profile` (run/profile.svelte.ts): each node's measured time on the active backend;
  * and here: the results of the last forward pass, and the flow that ties them together.
  */
-import { untrack } from 'svelte';
-import type { BlockGraph } from '$lib/arch';
-import { SAMPLE_IMAGES } from '$lib/models/bundled';
+import { tick, untrack } from 'svelte';
+import { specsEqual, type BlockGraph } from '$lib/arch';
+import { parseMeta, SAMPLE_IMAGES } from '$lib/models/bundled';
 import { DEFAULT_FASHION_SAMPLE, fashionSampleTitle, fashionSampleUrl } from '$lib/models/fashion';
 import { topK, type Prediction } from '$lib/models/labels';
 import type { RunRequest } from '$lib/runtime/protocol';
@@ -21,7 +21,8 @@ import { ImageSource } from './run/image.svelte';
 import { ProfileState } from './run/profile.svelte';
 import { FeatureMapState, mapTarget } from './run/maps.svelte';
 import { RuntimeClient, errorText } from './run/runtime.svelte';
-import { WeightsSource } from './run/weights.svelte';
+import { CHECKPOINT_FILE, sortModelFiles } from './run/model-files';
+import { WeightsSource, type MetaFile } from './run/weights.svelte';
 
 export class RunState {
 	readonly runtime = new RuntimeClient();
@@ -264,15 +265,45 @@ export class RunState {
 
 	/** A dropped, picked or pasted file: a checkpoint, an input tensor or an image. */
 	async takeFile(file: File): Promise<boolean> {
-		if (!/\.(safetensors|pth|pt|ckpt|bin)$/i.test(file.name)) return this.setImage(file, file.name);
+		if (!CHECKPOINT_FILE.test(file.name)) return this.setImage(file, file.name);
 		if (/\.safetensors$/i.test(file.name) && (await safetensorsKeys(file)).join() === 'input')
 			return this.setImage(file, file.name);
 		return this.openCheckpoint(file);
 	}
 
+	/**
+	 * Files dropped or picked together: a trained model's checkpoint with its meta.json (classes,
+	 * normalisation) and spec.json (architecture), as the Train panel downloads them. A spec.json
+	 * switches the network to it and the checkpoint goes onto it; without one the checkpoint goes
+	 * onto the network on screen (`onto`: the weights picker) or opens as its own network (a drop).
+	 * A single non-JSON file is `takeFile`'s. When any file is refused, nothing changes.
+	 */
+	async takeFiles(files: File[], onto: boolean): Promise<boolean> {
+		if (files.length === 0) return false;
+		if (files.length === 1 && !/\.json$/i.test(files[0].name))
+			return onto ? this.weights.loadFile(files[0]) : this.takeFile(files[0]);
+		const sorted = await sortModelFiles(files);
+		if (!sorted.ok) return this.weights.refuse(sorted.message);
+		const { checkpoint, meta, spec } = sorted.files;
+		if (spec) {
+			if (meta) {
+				const fits = parseMeta(meta.json, spec.spec, meta.name);
+				if (!fits.ok) return this.weights.refuse(fits.message);
+			}
+			if (!specsEqual(spec.spec, this.#explorer.graph.spec)) {
+				this.#explorer.setSpec(spec.spec);
+				await tick();
+				await this.settled();
+			}
+			return checkpoint ? this.weights.loadFile(checkpoint, meta) : true;
+		}
+		if (!checkpoint) return false; // sortModelFiles refuses a meta.json alone
+		return onto ? this.weights.loadFile(checkpoint, meta) : this.openCheckpoint(checkpoint, meta);
+	}
+
 	/** A checkpoint (file or URL) as its own network: the explorer switches to the architecture read from it. */
-	async openCheckpoint(source: File | string): Promise<boolean> {
-		const network = await this.weights.openAsNetwork(source);
+	async openCheckpoint(source: File | string, meta: MetaFile | null = null): Promise<boolean> {
+		const network = await this.weights.openAsNetwork(source, meta);
 		if (network) this.#explorer.setSpec(network.spec);
 		return network !== null;
 	}

@@ -17,6 +17,7 @@ import {
 } from '$lib/models/bundled';
 import { IMAGENET_LABELS_PATH, parseLabels } from '$lib/models/labels';
 import type { CheckpointNetwork, WeightProblem } from '$lib/runtime/protocol';
+import type { ModelFiles } from './model-files';
 import { errorText, type RuntimeClient } from './runtime.svelte';
 import {
 	cacheBytes,
@@ -26,6 +27,9 @@ import {
 	listCached,
 	type CachedWeights
 } from './weight-cache';
+
+/** A meta.json picked or dropped with a checkpoint (its parsed JSON, checked by `parseMeta`). */
+export type MetaFile = NonNullable<ModelFiles['meta']>;
 
 /** Shown after the name of weights read from the browser's cache instead of the network. */
 export const FROM_CACHE = " (from the browser's cache)";
@@ -209,9 +213,19 @@ export class WeightsSource {
 		return true;
 	}
 
-	/** A checkpoint dropped on the page or picked with the file picker. */
-	async loadFile(file: File): Promise<boolean> {
+	/**
+	 * A checkpoint picked with the file picker (or dropped with a spec.json), onto the network on
+	 * screen; with its meta.json, that meta's classes and normalisation. A meta that does not fit
+	 * the network is refused before the weights are offered: nothing changes.
+	 */
+	async loadFile(file: File, metaFile: MetaFile | null = null): Promise<boolean> {
 		this.notice = '';
+		let meta: ModelMeta | null = null;
+		if (metaFile) {
+			const parsed = parseMeta(metaFile.json, this.#graph().spec, metaFile.name);
+			if (!parsed.ok) return this.refuse(parsed.message);
+			meta = parsed.meta;
+		}
 		let bytes: Uint8Array;
 		try {
 			bytes = new Uint8Array(await file.arrayBuffer());
@@ -219,14 +233,24 @@ export class WeightsSource {
 			this.notice = `${file.name}: ${errorText(e)}`;
 			return false;
 		}
-		return this.#offer(bytes, file.name, 'file', null);
+		return this.#offer(bytes, file.name, 'file', meta, meta ? ` with ${metaFile!.name}` : '');
+	}
+
+	/** Files that cannot be used together: said so, and nothing changes. Resolves false. */
+	refuse(message: string): false {
+		this.errors = [];
+		this.notice = message;
+		return false;
 	}
 
 	/**
 	 * A checkpoint opened as its own network: the worker reads the architecture and holds the
 	 * weights. Resolves to the network to switch the explorer to, or null (the problem is shown).
 	 */
-	async openAsNetwork(source: File | string): Promise<CheckpointNetwork | null> {
+	async openAsNetwork(
+		source: File | string,
+		metaFile: MetaFile | null = null
+	): Promise<CheckpointNetwork | null> {
 		this.notice = '';
 		const url = typeof source === 'string' ? source : null;
 		const name = url ? urlName(url) : (source as File).name;
@@ -242,11 +266,15 @@ export class WeightsSource {
 			const { Comlink } = await import('$lib/runtime/client');
 			opened = await (
 				await this.#runtime.remote()
-			).openCheckpoint(Comlink.transfer(bytes, [bytes.buffer]), name);
+			).openCheckpoint(Comlink.transfer(bytes, [bytes.buffer]), name, metaFile ?? undefined);
 		} catch (e) {
 			this.errors = [];
 			this.notice = url ? `Could not download ${url}: ${errorText(e)}` : `${name}: ${errorText(e)}`;
 			if (url) await this.forgetCached(url); // a file that cannot be opened is not kept
+			return null;
+		}
+		if (!opened.ok && 'metaRefused' in opened) {
+			this.refuse(opened.metaRefused);
 			return null;
 		}
 		if (!opened.ok) {
@@ -255,11 +283,12 @@ export class WeightsSource {
 			if (url) await this.forgetCached(url);
 			return null;
 		}
+		if (metaFile) note += ` with ${metaFile.name}`;
 		this.current = { kind: url ? 'url' : 'file', label: `${name}${note}` };
 		this.inferred = opened.network;
 		this.errors = [];
-		this.meta = defaultMeta(opened.network.spec, this.#imagenetClasses);
-		this.invert = false;
+		this.meta = opened.meta ?? defaultMeta(opened.network.spec, this.#imagenetClasses);
+		this.invert = this.meta.preprocess.invert ?? false;
 		this.#changed();
 		return opened.network;
 	}
