@@ -9,7 +9,7 @@ import type { ArchSpec } from '../../src/lib/arch/spec';
 import { buildGraph } from '../../src/lib/arch/index';
 import { parseSafetensorsRaw, type TensorMap } from '../../src/lib/weights/index';
 import { Trainer, type Freeze, type OptimizerOptions } from '../../src/lib/runtime/train';
-import { batchIndices, gather, gatherLabels } from '../../src/lib/train/index';
+import { batchIndices, gather, gatherLabels, type Schedule } from '../../src/lib/train/index';
 
 export const TRAIN_FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'train');
 
@@ -23,6 +23,8 @@ export interface TrainCase {
 	shape: number[];
 	expected: TensorMap;
 	optimizer: OptimizerOptions;
+	/** The schedule trained under (constant when the case names none). */
+	schedule?: Schedule;
 	freeze: Freeze;
 	steps: number;
 	batch: number;
@@ -59,7 +61,7 @@ export function trainCases(): TrainCase[] {
 export async function replay(tf: typeof tfType, c: TrainCase) {
 	const trainer = Trainer.create(tf, buildGraph(c.spec), c.init, {
 		optimizer: c.optimizer,
-		schedule: { kind: 'constant' },
+		schedule: c.schedule ?? { kind: 'constant' },
 		totalSteps: c.steps,
 		freeze: c.freeze
 	});

@@ -13,7 +13,7 @@ import { buildGraph, presetSpec } from '../../src/lib/arch/index';
 import { Trainer, TrainError } from '../../src/lib/runtime/train';
 import { registerTrainingKernels } from '../../src/lib/runtime/kernels/index';
 import { initWeights, WeightsListError } from '../../src/lib/weights/index';
-import { lrAt, type Schedule } from '../../src/lib/train/index';
+import { lrAt, momentumAt, type Schedule } from '../../src/lib/train/index';
 import { relError } from './runtime-fixtures';
 import { TRAIN_FIXTURES, replay, trainCases } from './train-fixtures';
 
@@ -24,13 +24,16 @@ describe('schedules', () => {
 	const ref = JSON.parse(readFileSync(join(TRAIN_FIXTURES, 'schedules.json'), 'utf8')) as {
 		totalSteps: number;
 		baseLr: number;
-		schedules: { schedule: Schedule; lrs: number[] }[];
+		schedules: { schedule: Schedule; lrs: number[]; momenta: number[] }[];
 	};
 	it.each(ref.schedules.map((s) => [JSON.stringify(s.schedule), s] as const))(
-		'%s gives torch.optim.lr_scheduler’s learning rates',
+		'%s gives torch.optim.lr_scheduler’s learning rates and momenta',
 		(_name, s) => {
 			const ours = s.lrs.map((_, t) => lrAt(s.schedule, ref.baseLr, t, ref.totalSteps));
 			for (let t = 0; t < ours.length; t++) expect(ours[t]).toBeCloseTo(s.lrs[t], 10);
+			// The reference's SGD was made with momentum 0.9: a schedule that sets none leaves it.
+			const momenta = s.momenta.map((_, t) => momentumAt(s.schedule, t, ref.totalSteps) ?? 0.9);
+			for (let t = 0; t < momenta.length; t++) expect(momenta[t]).toBeCloseTo(s.momenta[t], 10);
 		}
 	);
 });
@@ -50,6 +53,8 @@ describe.each(['cpu', 'wasm'])('training on tfjs %s vs PyTorch', (backend) => {
 			'frozen-backbone',
 			'groups-c-sgd',
 			'last-stage-trains',
+			'onecycle-adam',
+			'onecycle-sgd',
 			'plain-flatten-bias',
 			'preact-basic',
 			'se-d-deep-stem'

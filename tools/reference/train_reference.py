@@ -13,8 +13,11 @@ backbone, in eval mode with only fc given to the optimiser. Per case, into a fol
   expected.safetensors  the state_dict after K steps
   case.json             steps, batch, optimiser, freeze, and the K losses (each before its update)
 
+A case may train under a learning-rate schedule (SCHEDULED: one-cycle, whose default
+cycle_momentum also sets SGD's momentum and Adam's β1 every step); case.json then holds it.
+
 Also schedules.json: the learning rates PyTorch's MultiStepLR, CosineAnnealingLR and OneCycleLR
-(learning rate only: cycle_momentum off) give step by step.
+give step by step, and the momentum OneCycleLR sets (with cycle_momentum, its default).
 
   PYTHONPATH=TIMM /usr/bin/python3 tools/reference/train_reference.py     # → tests/fixtures/train
       (TIMM: timm 1.0.29's wheel unzipped, for the family cases: SE, ECA, shortcut D, deep stem,
@@ -77,6 +80,23 @@ CASES = {
         spec("last-stage-trains", stages=((1, 4, 1), (1, 8, 2)), shortcut="B"), ADAM, {"lastStages": 1}, 8, 4, 3,
     ),
 }
+
+# Cases trained under a schedule (our Schedule JSON → PyTorch's scheduler, stepped after each step).
+SCHEDULED = {
+    "onecycle-sgd": {"kind": "onecycle"},
+    "onecycle-adam": {"kind": "onecycle", "pctStart": 0.5, "divFactor": 5, "finalDivFactor": 10},
+}
+CASES["onecycle-sgd"] = (spec("onecycle-sgd", stages=((1, 4, 1), (1, 8, 2)), shortcut="B"), SGD, "none", 12, 3, 6)
+CASES["onecycle-adam"] = (spec("onecycle-adam", channels=1, h=10, w=10), ADAM, "none", 12, 3, 6)
+
+
+def make_scheduler(schedule: dict, optimizer, total: int):
+    assert schedule["kind"] == "onecycle"
+    return torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=optimizer.param_groups[0]["lr"], total_steps=total,
+        pct_start=schedule.get("pctStart", 0.3), div_factor=schedule.get("divFactor", 25.0),
+        final_div_factor=schedule.get("finalDivFactor", 1e4))
+
 
 # The ResNet family (issue 12), built by timm 1.0.29 itself (archspec_timm; timm on PYTHONPATH);
 # timm's ResNet runs exactly four stages.
@@ -161,6 +181,8 @@ def run_case(name: str, out: Path) -> None:
         model.train()
         params = list(model.parameters())
     optimizer = make_optimizer(opt, params)
+    schedule = SCHEDULED.get(name)
+    scheduler = make_scheduler(schedule, optimizer, steps) if schedule else None
     losses = []
     for j in range(steps):
         idx = torch.tensor([(j * batch + i) % n for i in range(batch)])
@@ -169,6 +191,8 @@ def run_case(name: str, out: Path) -> None:
         loss = F.cross_entropy(model(x), y)
         loss.backward()
         optimizer.step()
+        if scheduler:
+            scheduler.step()
         losses.append(loss.item())
     d = out / name
     d.mkdir(parents=True, exist_ok=True)
@@ -176,7 +200,8 @@ def run_case(name: str, out: Path) -> None:
     write_safetensors(d / "init.safetensors", init32)
     write_safetensors(d / "data.safetensors", {"images": images, "labels": labels})
     write_safetensors(d / "expected.safetensors", {k: v.float() for k, v in state(model).items()})
-    case = {"optimizer": opt, "freeze": freeze, "steps": steps, "batch": batch, "losses": losses}
+    case = {"optimizer": opt, "freeze": freeze, "steps": steps, "batch": batch, "losses": losses,
+            **({"schedule": schedule} if schedule else {})}
     (d / "case.json").write_text(json.dumps(case, indent="\t") + "\n")
     print(f"{name}: losses {[round(l, 4) for l in losses]}")
 
@@ -229,21 +254,27 @@ def schedules(out: Path) -> None:
         p = nn.Parameter(torch.zeros(1))
         opt = torch.optim.SGD([p], lr=base, momentum=0.9)
         sched = make(opt)
-        lrs = []
+        lrs, momenta = [], []
         for _ in range(total):
             lrs.append(opt.param_groups[0]["lr"])
+            momenta.append(opt.param_groups[0]["momentum"])
             opt.step()
             sched.step()
-        result["schedules"].append({"schedule": kind, "lrs": lrs})
+        # momenta: what the param group's momentum is at each step (0.9, as set, unless cycled)
+        result["schedules"].append({"schedule": kind, "lrs": lrs, "momenta": momenta})
 
     lr = torch.optim.lr_scheduler
     record({"kind": "step", "milestones": [5, 12], "gamma": 0.1}, lambda o: lr.MultiStepLR(o, [5, 12], 0.1))
     record({"kind": "cosine"}, lambda o: lr.CosineAnnealingLR(o, T_max=total))
-    record({"kind": "onecycle"},
+    record({"kind": "onecycle", "cycleMomentum": False},
            lambda o: lr.OneCycleLR(o, max_lr=base, total_steps=total, cycle_momentum=False))
-    record({"kind": "onecycle", "pctStart": 0.25, "divFactor": 10, "finalDivFactor": 100},
+    record({"kind": "onecycle", "pctStart": 0.25, "divFactor": 10, "finalDivFactor": 100, "cycleMomentum": False},
            lambda o: lr.OneCycleLR(o, max_lr=base, total_steps=total, pct_start=0.25, div_factor=10,
                                    final_div_factor=100, cycle_momentum=False))
+    record({"kind": "onecycle"}, lambda o: lr.OneCycleLR(o, max_lr=base, total_steps=total))
+    record({"kind": "onecycle", "pctStart": 0.4, "baseMomentum": 0.8, "maxMomentum": 0.9},
+           lambda o: lr.OneCycleLR(o, max_lr=base, total_steps=total, pct_start=0.4, base_momentum=0.8,
+                                   max_momentum=0.9))
     (out / "schedules.json").write_text(json.dumps(result, indent="\t") + "\n")
 
 

@@ -10,6 +10,8 @@
  *   g on the first step, then momentum·buf + g; p −= lr·buf.
  * - Adam as `torch.optim.Adam` (amsgrad false): g = ∇ + wd·p (L2, not AdamW); m, v with bias
  *   correction; p −= lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + eps).
+ * - Schedules (`train/schedule.ts`) give each step's learning rate and, for one-cycle, its momentum
+ *   (SGD's momentum or Adam's β1, as OneCycleLR's cycle_momentum sets it in the param group).
  * - Frozen part (`freeze`): the stem and the first stages (or everything but fc) run in inference
  *   mode through the compiled network (`compile`, BN folded with the running statistics), and
  *   receive no update; `features(images)` gives their output so that a caller can compute it
@@ -24,7 +26,7 @@
 import type * as tfType from '@tensorflow/tfjs-core';
 import type { BlockGraph, GraphNode } from '../arch/graph';
 import { expectedTensors, WeightsListError, checkWeights, type TensorMap } from '../weights/index';
-import { lrAt, type Schedule } from '../train/schedule';
+import { lrAt, momentumAt, type Schedule } from '../train/schedule';
 import { registerTrainingKernels } from './kernels/index';
 import {
 	averagePoolCeil,
@@ -432,7 +434,9 @@ export class Trainer {
 
 	async #train(start: T4, labels: Int32Array): Promise<StepResult> {
 		const tf = this.#tf;
-		const lr = lrAt(this.options.schedule, this.options.optimizer.lr, this.#step, this.options.totalSteps);
+		const { schedule, optimizer, totalSteps } = this.options;
+		const lr = lrAt(schedule, optimizer.lr, this.#step, totalSteps);
+		const momentum = momentumAt(schedule, this.#step, totalSteps);
 		const ctx: Ctx = { tf, params: this.#params, training: true, stats: [] };
 		const y = tf.tensor1d(labels, 'int32');
 		let correct: tfType.Scalar;
@@ -444,7 +448,7 @@ export class Trainer {
 		start.dispose();
 		y.dispose();
 		tf.tidy(() => {
-			this.#update(grads, lr);
+			this.#update(grads, lr, momentum);
 			this.#updateRunning(ctx.stats);
 		});
 		for (const g of Object.values(grads)) g.dispose();
@@ -459,8 +463,11 @@ export class Trainer {
 		return { loss: loss[0], correct: right[0], lr };
 	}
 
-	/** The optimiser's update of every variable (inside tf.tidy). */
-	#update(grads: tfType.NamedTensorMap, lr: number): void {
+	/**
+	 * The optimiser's update of every variable (inside tf.tidy). `cycled`: the schedule's momentum
+	 * for this step (SGD's momentum, Adam's β1), replacing the optimiser's own; null keeps it.
+	 */
+	#update(grads: tfType.NamedTensorMap, lr: number, cycled: number | null): void {
 		const tf = this.#tf;
 		const opt = this.options.optimizer;
 		const t = this.#step + 1;
@@ -470,14 +477,16 @@ export class Trainer {
 			const slots = this.#slots[i];
 			if (opt.kind === 'sgd') {
 				let step = g;
-				if (opt.momentum !== 0) {
-					const buf = slots ? tf.add(tf.mul(slots[0], opt.momentum), g) : tf.clone(g);
+				const momentum = cycled ?? opt.momentum;
+				if (momentum !== 0) {
+					const buf = slots ? tf.add(tf.mul(slots[0], momentum), g) : tf.clone(g);
 					this.#setSlots(i, [buf]);
 					step = buf;
 				}
 				v.assign(tf.sub(v, tf.mul(step, lr)));
 			} else {
-				const [b1, b2] = opt.betas;
+				const b1 = cycled ?? opt.betas[0];
+				const b2 = opt.betas[1];
 				const m = slots ? tf.add(tf.mul(slots[0], b1), tf.mul(g, 1 - b1)) : tf.mul(g, 1 - b1);
 				const s = slots
 					? tf.add(tf.mul(slots[1], b2), tf.mul(tf.square(g), 1 - b2))
