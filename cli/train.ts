@@ -178,7 +178,8 @@ runCli(async () => {
 			optimizer,
 			schedule: { kind: 'constant' },
 			totalSteps: steps,
-			freeze: v.freeze === 'backbone' ? 'backbone' : 'none'
+			freeze: v.freeze === 'backbone' ? 'backbone' : 'none',
+			seed
 		});
 	} catch (e) {
 		if (e instanceof WeightsListError || e instanceof TrainError) throw new UsageError(e.message);

@@ -23,6 +23,8 @@ export interface TrainCase {
 	shape: number[];
 	expected: TensorMap;
 	optimizer: OptimizerOptions;
+	/** Stochastic depth's seed (mulberry32 stream the reference's DropPath draws from too). */
+	seed?: number;
 	/** The schedule trained under (constant when the case names none). */
 	schedule?: Schedule;
 	freeze: Freeze;
@@ -63,7 +65,8 @@ export async function replay(tf: typeof tfType, c: TrainCase) {
 		optimizer: c.optimizer,
 		schedule: c.schedule ?? { kind: 'constant' },
 		totalSteps: c.steps,
-		freeze: c.freeze
+		freeze: c.freeze,
+		seed: c.seed
 	});
 	const n = c.shape[0];
 	const size = c.images.length / n;

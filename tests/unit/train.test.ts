@@ -49,6 +49,8 @@ describe.each(['cpu', 'wasm'])('training on tfjs %s vs PyTorch', (backend) => {
 			'basic-a-sgd',
 			'basic-b-momentum-no-decay',
 			'bottleneck-b-adam',
+			'droppath-d',
+			'droppath-preact',
 			'eca-bottleneck',
 			'frozen-backbone',
 			'groups-c-sgd',
@@ -85,10 +87,12 @@ describe('trainer', () => {
 	beforeAll(async () => {
 		await tf.setBackend('cpu');
 	});
+	// With stochastic depth, so that its masks are in the leak and determinism checks too.
 	const spec = {
 		...presetSpec('resnet20')!,
 		input: { channels: 1, height: 8, width: 8 },
-		stem: { kind: 'cifar' as const, width: 4 }
+		stem: { kind: 'cifar' as const, width: 4 },
+		dropPath: 0.3
 	};
 	spec.stages = spec.stages.map((s) => ({ ...s, blocks: 1, width: 4 }));
 	const graph = buildGraph(spec);

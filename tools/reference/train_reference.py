@@ -119,7 +119,42 @@ FAMILY = {
                 shortcut="B"), "order": "pre"},
         SGD, "none", 6, 3, 3,
     ),
+    # stochastic depth: timm's DropPath, its masks drawn from the trainer's seeded stream (below)
+    "droppath-d": (
+        {**spec("droppath-d", h=24, w=24, stem=("deep", 8),
+                stages=((2, 4, 1), (1, 8, 2), (1, 8, 2), (1, 8, 2)), shortcut="D"), "dropPath": 0.4},
+        SGD, "none", 8, 4, 4,
+    ),
+    "droppath-preact": (
+        {**spec("droppath-preact", channels=1, h=12, w=12, stem=("cifar", 8), stages=((2, 8, 1), (2, 16, 2)),
+                shortcut="B"), "order": "pre", "dropPath": 0.5},
+        ADAM, "none", 8, 4, 4,
+    ),
 }
+
+
+def seeded_drop_path(seed: int):
+    """timm's drop_path with its per-sample Bernoulli draws taken, in order, from the trainer's
+    stream (mulberry32(seed), src/lib/weights/init.ts): keep where u < 1 − rate, scaled by
+    1 / (1 − rate). The rule, the place and the scaling stay timm's; only the random numbers are
+    shared, so that the runs can be compared step by step."""
+    from explain_reference import mulberry32
+
+    uniform = mulberry32(seed)
+
+    def drop_path(x, drop_prob: float = 0.0, training: bool = False, scale_by_keep: bool = True):
+        if drop_prob == 0.0 or not training:
+            return x
+        keep = 1 - drop_prob
+        u = torch.tensor([uniform() for _ in range(x.shape[0])], dtype=torch.float64)
+        drop_path.draws += x.shape[0]
+        mask = (u < keep).to(x.dtype)
+        if keep > 0.0 and scale_by_keep:
+            mask = mask / keep
+        return x * mask.view((-1,) + (1,) * (x.ndim - 1))
+
+    drop_path.draws = 0
+    return drop_path
 
 
 def build_model(name: str, sp: dict) -> nn.Module:
@@ -157,6 +192,12 @@ def run_case(name: str, out: Path) -> None:
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
     model = build_model(name, sp)
+    dropper = None
+    if sp.get("dropPath"):
+        import timm.layers.drop
+
+        dropper = seeded_drop_path(seed)
+        timm.layers.drop.drop_path = dropper  # DropPath.forward looks it up per call
     randomise_bn(model, g)
     init = state(model)
     model.double()  # float64 reference: our float32 is compared with the exact result
@@ -194,6 +235,9 @@ def run_case(name: str, out: Path) -> None:
         if scheduler:
             scheduler.step()
         losses.append(loss.item())
+    if dropper is not None:  # every block after the first drew one number per sample per step
+        blocks = sum(s_["blocks"] for s_ in sp["stages"])
+        assert dropper.draws == steps * batch * (blocks - 1), (name, dropper.draws)
     d = out / name
     d.mkdir(parents=True, exist_ok=True)
     (d / "spec.json").write_text(json.dumps(sp, indent="\t") + "\n")
@@ -201,7 +245,7 @@ def run_case(name: str, out: Path) -> None:
     write_safetensors(d / "data.safetensors", {"images": images, "labels": labels})
     write_safetensors(d / "expected.safetensors", {k: v.float() for k, v in state(model).items()})
     case = {"optimizer": opt, "freeze": freeze, "steps": steps, "batch": batch, "losses": losses,
-            **({"schedule": schedule} if schedule else {})}
+            **({"schedule": schedule} if schedule else {}), **({"seed": seed} if sp.get("dropPath") else {})}
     (d / "case.json").write_text(json.dumps(case, indent="\t") + "\n")
     print(f"{name}: losses {[round(l, 4) for l in losses]}")
 

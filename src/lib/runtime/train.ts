@@ -19,13 +19,16 @@
  *
  * Convolutions are `tf.conv2d` (grouped: split into groups, concatenated), so their gradients are
  * tfjs's own; on wasm both convolution gradients are our kernels (kernels/, registered by
- * `registerTrainingKernels`, which `Trainer.create` calls). A spec's `dropPath`
- * (stochastic depth) is not applied.
+ * `registerTrainingKernels`, which `Trainer.create` calls).
+ * A spec's `dropPath` is stochastic depth as timm applies it: block i of N (in order, the whole
+ * network) drops its residual branch with rate dropPath · i / (N − 1) (`dropPathRates`), per
+ * sample, before the add; masks from a seeded stream (`seed`), never in inference mode.
  * Tensors inside are NHWC; the plain arrays in and out are NCHW (PyTorch's layout).
  */
 import type * as tfType from '@tensorflow/tfjs-core';
 import type { BlockGraph, GraphNode } from '../arch/graph';
 import { expectedTensors, WeightsListError, checkWeights, type TensorMap } from '../weights/index';
+import { seededRandom } from '../weights/init';
 import { lrAt, momentumAt, type Schedule } from '../train/schedule';
 import { registerTrainingKernels } from './kernels/index';
 import {
@@ -54,6 +57,8 @@ export interface TrainOptions {
 	/** The run's length in steps, for the schedules that depend on it (cosine, onecycle). */
 	totalSteps: number;
 	freeze: Freeze;
+	/** Seeds stochastic depth's masks (a spec's `dropPath`); default 0. */
+	seed?: number;
 }
 
 export interface StepResult {
@@ -101,6 +106,8 @@ interface Ctx {
 	params: Map<string, Params>;
 	training: boolean;
 	stats: BatchStats[];
+	/** Stochastic depth on a residual branch about to be added (training only). */
+	dropPath?: (add: GraphNode, branch: T4) => T4;
 }
 
 type OpFn<N extends GraphNode = GraphNode> = (
@@ -121,7 +128,7 @@ const trainOps: OpTable = {
 	batchnorm: (ctx, n, x) => batchNorm(ctx, n, x),
 	relu: (ctx, _n, x) => ctx.tf.relu(x),
 	maxpool: (ctx, n, x) => ctx.tf.maxPool(x, n.kernel, n.stride, n.padding),
-	add: (ctx, n, x, values) => ctx.tf.add(x, values.get(n.inputs[1])!),
+	add: (ctx, n, x, values) => ctx.tf.add(ctx.dropPath ? ctx.dropPath(n, x) : x, values.get(n.inputs[1])!),
 	zeropad: (ctx, n, x) =>
 		optionAShortcut(
 			ctx.tf,
@@ -275,6 +282,9 @@ export class Trainer {
 	#slots: tfType.Tensor[][] = [];
 	#step = 0;
 	#disposed = false;
+	/** Stochastic depth: each residual add's drop rate (only those > 0), and the masks' stream. */
+	#dropRates: Map<string, number>;
+	#dropUniform: () => number;
 
 	private constructor(tf: TF, graph: BlockGraph, weights: TensorMap, options: TrainOptions) {
 		this.#tf = tf;
@@ -287,6 +297,8 @@ export class Trainer {
 		const b = this.boundary ? graph.byId.get(this.boundary)! : null;
 		this.featureShape = b ? [...b.outShape] : null;
 		this.#frozen = null;
+		this.#dropRates = dropPathRates(graph);
+		this.#dropUniform = seededRandom(options.seed ?? 0).uniform;
 	}
 
 	/**
@@ -408,6 +420,20 @@ export class Trainer {
 		return logits!;
 	}
 
+	/**
+	 * timm's DropPath on the residual branch of the block whose add is `add`: each sample's branch
+	 * is kept with probability 1 − rate (then scaled by 1 / (1 − rate)) or zeroed, one uniform draw
+	 * per sample, blocks in order.
+	 */
+	#dropPath(add: GraphNode, branch: T4): T4 {
+		const rate = this.#dropRates.get(add.id);
+		if (!rate) return branch;
+		const keep = 1 - rate;
+		const n = branch.shape[0];
+		const mask = Float32Array.from({ length: n }, () => (this.#dropUniform() < keep ? 1 / keep : 0));
+		return this.#tf.mul(branch, this.#tf.tensor4d(mask, [n, 1, 1, 1]));
+	}
+
 	/** The trainable part's input for `count` NCHW images: the images, or the frozen part's output. */
 	#start(images: Float32Array, count: number): T4 {
 		const x = this.#input(images, count);
@@ -437,7 +463,13 @@ export class Trainer {
 		const { schedule, optimizer, totalSteps } = this.options;
 		const lr = lrAt(schedule, optimizer.lr, this.#step, totalSteps);
 		const momentum = momentumAt(schedule, this.#step, totalSteps);
-		const ctx: Ctx = { tf, params: this.#params, training: true, stats: [] };
+		const ctx: Ctx = {
+			tf,
+			params: this.#params,
+			training: true,
+			stats: [],
+			dropPath: this.#dropRates.size ? (n, x) => this.#dropPath(n, x) : undefined
+		};
 		const y = tf.tensor1d(labels, 'int32');
 		let correct: tfType.Scalar;
 		const { value, grads } = tf.variableGrads(() => {
@@ -623,4 +655,19 @@ function crossEntropy(tf: TF, logits: tfType.Tensor2D, labels: tfType.Tensor1D):
 	const logp = tf.logSoftmax(logits);
 	const onehot = tf.oneHot(labels, logits.shape[1]);
 	return tf.neg(tf.mean(tf.sum(tf.mul(onehot, logp), 1))) as tfType.Scalar;
+}
+
+/**
+ * Stochastic depth's rate for each residual add of `graph` (those > 0): timm's linear rule,
+ * block i of the N blocks (every add, in order) gets dropPath · i / (N − 1); one block gets 0.
+ */
+export function dropPathRates(graph: BlockGraph): Map<string, number> {
+	const rate = graph.spec.dropPath ?? 0;
+	const adds = graph.nodes.filter((n) => n.op === 'add');
+	const rates = new Map<string, number>();
+	if (rate > 0 && adds.length > 1)
+		adds.forEach((n, i) => {
+			if (i > 0) rates.set(n.id, (rate * i) / (adds.length - 1));
+		});
+	return rates;
 }

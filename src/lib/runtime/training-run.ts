@@ -92,7 +92,8 @@ export class TrainingRun {
 						optimizer: config.optimizer,
 						schedule: config.schedule,
 						freeze: config.freeze,
-						totalSteps
+						totalSteps,
+						seed: config.seed
 					})
 				);
 			// A frozen part is computed once per image (no augmentation): train on its features.
