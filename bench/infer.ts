@@ -16,7 +16,7 @@
  * Prints a table and writes the `## inference` section of docs/benchmarks.md.
  *
  * Options: --archs resnet18,resnet50,resnext50_32x4d --backends wasm,webgl,cpu,webgpu (default:
- * all; backends other than wasm on resnet50 only) --runs 10 --no-build --keep-doc --no-profile
+ * all; backends other than wasm on resnet50 only) --runs 10 --pause 250 --no-build --keep-doc --no-profile
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -48,8 +48,8 @@ const ARCHS = opt('archs', 'resnet18,resnet50,resnext50_32x4d').split(',');
 const MAIN = 'resnet50';
 /** A backend whose warm forward takes longer than this gets 3 timed runs, not RUNS. */
 const SLOW_MS = 3000;
-/** Pause before each timed run of either runtime, ms. */
-const PAUSE_MS = 250;
+/** Pause before each timed run of either runtime, ms (--pause). */
+const PAUSE_MS = Number(opt('pause', '250'));
 
 const f1 = (x: number) => x.toFixed(1);
 
