@@ -7,8 +7,9 @@
  *
  * References, measured in the same run on the same network and weights (a seeded torchvision
  * model exported by tools/reference/export_onnx.py into a temporary folder, never committed):
- * onnxruntime-web (wasm, 2 threads) in the same page, one of its runs after each tfjs run
- * (interleaved, so that both see the same machine load), and PyTorch on the CPU (2 threads).
+ * onnxruntime-web (wasm, 2 threads) in a page of its own, never loaded together with tfjs (half its
+ * runs before the app's and half after, so that both see the same load), and PyTorch on the CPU
+ * (2 threads).
  * Then the page's Profile (wasm, 5 runs; $lib/runtime/profile.ts) of each network, read from the
  * summary's JSON export: where the time goes, by kind of layer, and the 20 % check (the layers'
  * summed times against a plain forward).
@@ -19,12 +20,20 @@
  * all; backends other than wasm on resnet50 only) --runs 10 --pause 250 --no-build --keep-doc --no-profile
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+	copyFileSync,
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readFileSync,
+	rmSync,
+	writeFileSync
+} from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
-import { chromium, type Page } from '@playwright/test';
+import { chromium, type BrowserContext, type Page } from '@playwright/test';
 import { chromiumArgs } from '../playwright.config';
 import { buildGraph, presetSpec, type GraphNode } from '../src/lib/arch/index';
 import { median, waitForServer, writeBenchSection } from './common';
@@ -69,11 +78,8 @@ function log(...a: unknown[]) {
 	console.error('[bench:infer]', ...a);
 }
 
-/**
- * Presses Run until `warmup + runs` forward times have been read from the page; after each, one
- * onnxruntime-web run of the same network in the same page (interleaved: both see the same load).
- */
-async function timeRuns(page: Page, runs: number, ort: number[]): Promise<Timing> {
+/** Presses Run until `warmup + runs` forward times have been read from the page. */
+async function timeRuns(page: Page, runs: number): Promise<Timing> {
 	const button = page.getByTestId('run-button');
 	const read = async () => {
 		// The panel counts finished runs (`data-runs`); Run stays enabled while one is in flight.
@@ -97,33 +103,22 @@ async function timeRuns(page: Page, runs: number, ort: number[]): Promise<Timing
 		if (!m) throw new Error(`no forward time on the page (${text})`);
 		return Number(m[1]);
 	};
-	// A pause before each run: neither runtime's thread pool is still spinning from its last run
-	// when the other starts (they share the 2 cores).
-	const pause = () => page.waitForTimeout(PAUSE_MS);
-	const ortOnce = async () => {
-		await pause();
-		ort.push((await page.evaluate('globalThis.__ortOnce()')) as number);
-	};
+	// A pause before each run, as a user's click comes after a pause (and as onnxruntime-web's
+	// runs are timed): the thread pool starts each run from rest.
 	const tfjsOnce = async () => {
-		await pause();
+		await page.waitForTimeout(PAUSE_MS);
 		return read();
 	};
 	const warmup: number[] = [];
-	for (let i = 0; i < WARMUP; i++) {
-		warmup.push(await tfjsOnce());
-		await ortOnce();
-	}
+	for (let i = 0; i < WARMUP; i++) warmup.push(await tfjsOnce());
 	const n = warmup[warmup.length - 1] > SLOW_MS ? Math.min(3, runs) : runs;
 	const times: number[] = [];
-	for (let i = 0; i < n; i++) {
-		times.push(await tfjsOnce());
-		await ortOnce();
-	}
+	for (let i = 0; i < n; i++) times.push(await tfjsOnce());
 	log(`  warm-up ${warmup.map(f1).join(', ')} ms; median ${f1(median(times))} ms of ${n}`);
 	return { warmup, times };
 }
 
-async function benchBackend(page: Page, backend: string, taps: boolean, ort: number[]): Promise<BackendRow> {
+async function benchBackend(page: Page, backend: string, taps: boolean): Promise<BackendRow> {
 	const row: BackendRow = { backend, detail: '' };
 	await page.getByTestId('backend-select').selectOption(backend);
 	await page.waitForFunction(
@@ -139,11 +134,11 @@ async function benchBackend(page: Page, backend: string, taps: boolean, ort: num
 	try {
 		await keep.setChecked(false);
 		log(backend, 'without taps');
-		row.plain = await timeRuns(page, RUNS, ort);
+		row.plain = await timeRuns(page, RUNS);
 		if (taps) {
 			await keep.setChecked(true);
 			log(backend, 'with taps');
-			row.taps = await timeRuns(page, RUNS, ort);
+			row.taps = await timeRuns(page, RUNS);
 		}
 	} catch (e) {
 		row.error = e instanceof Error ? e.message.split('\n')[0] : String(e);
@@ -175,9 +170,10 @@ function serveFiles(dir: string): Promise<Server> {
 }
 
 /**
- * onnxruntime-web in the page, for one network: a session and the input, and
- * `globalThis.__ortOnce()` that runs it once and answers its time in ms. The code is a string:
- * tsx would wrap inner functions in a `__name` helper that does not exist in the page.
+ * onnxruntime-web in a page of its own (a blank page of the app's origin, cross-origin isolated),
+ * for one network: a session and the input, and `globalThis.__ortOnce()` that runs it once and
+ * answers its time in ms. The code is a string: tsx would wrap inner functions in a `__name`
+ * helper that does not exist in the page.
  */
 async function ortPrepare(page: Page, files: string): Promise<string> {
 	const code = `(async () => {
@@ -200,6 +196,33 @@ async function ortPrepare(page: Page, files: string): Promise<string> {
 		return (ort.env.versions && ort.env.versions.web) || '';
 	})()`;
 	return (await page.evaluate(code)) as string;
+}
+
+/**
+ * A block of onnxruntime-web runs (2 warm-up runs, then `runs`, a pause before each) in a page of
+ * its own, closed afterwards, while no tfjs page is loaded: neither runtime's threads are there
+ * while the other runs. (Both in one page, one run of each in turn, tfjs's runs took 215 ms
+ * where they take 123–181 ms alone: the other runtime's presence, not the runtime, was timed.)
+ */
+async function ortBlock(
+	context: BrowserContext,
+	files: string,
+	runs: number
+): Promise<{ version: string; times: number[] }> {
+	const page = await context.newPage();
+	try {
+		await page.goto(`${BASE}/__bench/ort/blank.html`);
+		const version = await ortPrepare(page, files);
+		const times: number[] = [];
+		for (let i = 0; i < WARMUP + runs; i++) {
+			await page.waitForTimeout(PAUSE_MS);
+			const ms = (await page.evaluate('globalThis.__ortOnce()')) as number;
+			if (i >= WARMUP) times.push(ms);
+		}
+		return { version, times };
+	} finally {
+		await page.close();
+	}
 }
 
 /** Per-layer times from the page's Profile, read from the summary's JSON export. */
@@ -281,6 +304,7 @@ async function main() {
 		mkdirSync(ORT_OUT, { recursive: true });
 		for (const f of ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'])
 			copyFileSync(join(ORT_DIST, f), join(ORT_OUT, f));
+		writeFileSync(join(ORT_OUT, 'blank.html'), '<!doctype html><title>onnxruntime-web</title>\n');
 		server = spawn('npx', ['vite', 'preview', '--port', String(PORT), '--strictPort'], {
 			stdio: 'ignore',
 			detached: true
@@ -313,6 +337,12 @@ async function main() {
 		const results: ArchResult[] = [];
 		for (const arch of ARCHS) {
 			const l0 = loadavg()[0];
+			// onnxruntime-web: half its runs before tfjs's and half after, so that both see the
+			// same stretch of the machine's load; never both runtimes loaded at once.
+			await page.goto('about:blank');
+			log(arch, 'onnxruntime-web, first half');
+			const before = await ortBlock(context, `${FILES}/${arch}`, Math.ceil(RUNS / 2));
+			ortVersion = before.version;
 			await page.goto(`${BASE}/?preset=${arch}`);
 			await page.getByTestId('preset-select').waitFor();
 			isolated = await page.evaluate(() => crossOriginIsolated);
@@ -321,12 +351,10 @@ async function main() {
 			await page.getByRole('button', { name: 'Load URL' }).click();
 			await page.getByTestId('weights-current').filter({ hasText: 'model.safetensors' }).waitFor();
 			await page.getByTestId('sample-cat').click();
-			ortVersion = await ortPrepare(page, `${FILES}/${arch}`);
-			const ort: number[] = [];
 			const rows: BackendRow[] = [];
 			for (const b of arch === MAIN ? BACKENDS : BACKENDS.filter((x) => x === 'wasm')) {
 				log(arch, 'backend', b);
-				rows.push(await benchBackend(page, b, arch === MAIN, ort));
+				rows.push(await benchBackend(page, b, arch === MAIN));
 			}
 			let profile: PageProfile | null = null;
 			let profileError: string | undefined;
@@ -342,6 +370,10 @@ async function main() {
 					profileError = e instanceof Error ? e.message.split('\n')[0] : String(e);
 				}
 			}
+			await page.goto('about:blank');
+			log(arch, 'onnxruntime-web, second half');
+			const after = await ortBlock(context, `${FILES}/${arch}`, Math.floor(RUNS / 2));
+			const ort = [...before.times, ...after.times];
 			results.push({
 				arch,
 				rows,
@@ -367,10 +399,12 @@ async function main() {
 			'pass + `await data()` of the logits). Median of the timed runs after 2 warm-up runs (the first warm-up',
 			'also compiles shaders / uploads weights). "Taps" keeps every layer\'s output on the device for instant',
 			'feature maps (all nodes but convolutions and BatchNorms, which are folded). References in the same',
-			`run: onnxruntime-web ${ortVersion} (wasm, 2 threads, same page, same ONNX export), **one run after each`,
-			`tfjs run** (interleaved, ${PAUSE_MS} ms pause before each run of either, so that neither thread pool is still`,
-			'spinning when the other starts: the ratio compares runs made under the same load), and PyTorch',
-			`${torchVersion} on the CPU (2 threads, timed before the browser starts).`,
+			`run: onnxruntime-web ${ortVersion} (wasm, 2 threads, same ONNX export) in a page of its own on the`,
+			"app's origin, **never loaded together with tfjs**: half its runs just before the app's runs of that",
+			'network and half just after (2 warm-up runs each time), so that both see the same stretch of load;',
+			`a ${PAUSE_MS} ms pause before every run of either. (Both in one page, one run of each in turn, as`,
+			"earlier runs did, tfjs's resnet50 took 215 ms where it takes 123–181 ms alone: that timed the other",
+			`runtime's presence.) PyTorch ${torchVersion} on the CPU (2 threads, timed before the browser starts).`,
 			''
 		);
 		lines.push(
@@ -410,7 +444,7 @@ async function main() {
 			}
 			const tm = median(r.torch.pytorch_ms);
 			lines.push(
-				`| ${r.arch} | onnxruntime-web | wasm, 2 threads, interleaved | | ${f1(ortMs)} | ${f1(Math.min(...r.ort))} | ${r.ort.length} | 1.00 |`,
+				`| ${r.arch} | onnxruntime-web | wasm, 2 threads, own page | | ${f1(ortMs)} | ${f1(Math.min(...r.ort))} | ${r.ort.length} | 1.00 |`,
 				`| ${r.arch} | PyTorch (CPU) | ${r.torch.threads} threads | | ${f1(tm)} | ${f1(Math.min(...r.torch.pytorch_ms))} | ${r.torch.pytorch_ms.length} | ${(tm / ortMs).toFixed(2)} |`
 			);
 		}
