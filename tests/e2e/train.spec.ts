@@ -23,6 +23,18 @@ async function logits(page: Page): Promise<number[]> {
 }
 
 /**
+ * Presses Run and answers the logits of that run: it waits until the panel has counted one more
+ * finished run (`data-runs`), so that what is read is never an earlier run's result.
+ */
+async function runLogits(page: Page): Promise<number[]> {
+	const result = page.getByTestId('run-result');
+	const runs = Number(await result.getAttribute('data-runs'));
+	await page.getByTestId('run-button').click();
+	await expect(result).toHaveAttribute('data-runs', String(runs + 1), { timeout: 60_000 });
+	return logits(page);
+}
+
+/**
  * Small settings: 500 training images, batch 16 (32 steps an epoch), constant lr. The tests that
  * use them press Stop themselves; 20 epochs keep a fast machine from finishing before they do.
  */
@@ -57,8 +69,8 @@ test('tiny training: loss updates, pause and stop, trained weights live and down
 	await page.getByTestId('seed-input').fill('3');
 	await page.getByRole('button', { name: 'Random weights' }).click();
 	await expect(page.getByTestId('weights-current')).toContainText('seed 3');
-	await page.getByTestId('run-button').click();
-	const before = await logits(page);
+	// Read only after this run has finished: the page's first run (bundled weights) shows logits too.
+	const before = await runLogits(page);
 
 	await tinySettings(page);
 	await page.getByTestId('train-button').click();
@@ -79,12 +91,15 @@ test('tiny training: loss updates, pause and stop, trained weights live and down
 	await expect(page.getByTestId('train-step')).not.toHaveText(paused!, { timeout: 60_000 });
 
 	// Stop: test accuracy measured, the weights applied to the live network, a new prediction.
+	const runsBeforeStop = Number(await page.getByTestId('run-result').getAttribute('data-runs'));
 	await page.getByTestId('train-stop').click();
 	await expect(page.getByTestId('train-phase')).toHaveText('Stopped', { timeout: 120_000 });
 	await expect(page.getByTestId('train-test-accuracy')).toHaveText(/^\d+\.\d %$/);
 	await expect(page.getByTestId('train-applied')).toContainText('now the live network', { timeout: 60_000 });
 	await expect(page.getByTestId('weights-current')).toContainText('trained here');
-	await expect(page.getByTestId('run-result')).not.toHaveAttribute('aria-busy', 'true', { timeout: 60_000 });
+	await expect(page.getByTestId('run-result')).toHaveAttribute('data-runs', String(runsBeforeStop + 1), {
+		timeout: 60_000
+	});
 	const after = await logits(page);
 	expect(after).toHaveLength(10);
 	expect(after).not.toEqual(before);
@@ -116,20 +131,17 @@ test('tiny training: loss updates, pause and stop, trained weights live and down
 
 	// The page loads the files back: seeded weights, then the file → the trained prediction again.
 	await page.getByRole('button', { name: 'Random weights' }).click();
-	await page.getByTestId('run-button').click();
-	await expect.poll(() => logits(page)).toEqual(before);
+	expect(await runLogits(page)).toEqual(before);
 	await page.getByTestId('weights-file').setInputFiles(path);
 	await expect(page.getByTestId('weights-current')).toContainText('fashion-resnet.safetensors');
-	await page.getByTestId('run-button').click();
-	await expect.poll(() => logits(page)).toEqual(after);
+	expect(await runLogits(page)).toEqual(after);
 	// Picked with its meta.json: the classes and normalisation it was trained with come back too.
 	await page.getByRole('button', { name: 'Random weights' }).click();
 	await page.getByTestId('weights-file').setInputFiles([path, metaPath]);
 	await expect(page.getByTestId('weights-current')).toContainText(
 		'fashion-resnet.safetensors with meta.json'
 	);
-	await page.getByTestId('run-button').click();
-	await expect.poll(() => logits(page)).toEqual(after);
+	expect(await runLogits(page)).toEqual(after);
 	const top = await page.getByTestId('prediction').first().textContent();
 	expect(metaJson.classes.some((c: string) => top!.includes(c))).toBe(true);
 });

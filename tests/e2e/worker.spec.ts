@@ -93,6 +93,33 @@ test('long work shows progress; a new image supersedes the run in flight and not
 	await expect(result).toHaveAttribute('data-runs', String(runs + 1));
 });
 
+test('weights changed while a run is in flight: the run is asked again of the new weights, never drawn with the old', async ({
+	page
+}) => {
+	await page.goto('/?preset=resnet50');
+	await page.getByTestId('preset-select').selectOption('resnet50');
+	const result = page.getByTestId('run-result');
+	// The first run makes and uploads 25.6 M seeded weights (seed 0): seconds of work in flight.
+	await page.getByTestId('sample-cat').click();
+	await expect(page.getByTestId('run-status')).toContainText(
+		/Making seeded weights|Uploading weights|Running/,
+		{
+			timeout: 30_000
+		}
+	);
+	await page.getByTestId('seed-input').fill('5');
+	await page.getByRole('button', { name: 'Random weights' }).click();
+	await expect(page.getByTestId('weights-current')).toContainText('seed 5');
+	await expect(page.getByTestId('prediction')).toHaveCount(5, { timeout: 120_000 });
+	await expect(result).toHaveAttribute('aria-busy', 'false', { timeout: 120_000 });
+	const shown = await page.getByTestId('logits').textContent();
+	// A run asked now, with nothing in flight, is seed 5's: what was drawn must be the same.
+	const runs = Number(await result.getAttribute('data-runs'));
+	await page.getByTestId('run-button').click();
+	await expect(result).toHaveAttribute('data-runs', String(runs + 1), { timeout: 120_000 });
+	expect(await page.getByTestId('logits').textContent()).toBe(shown);
+});
+
 test('a worker whose script does not load is named, and nothing waits forever', async ({ page }) => {
 	// Both the dev server's worker module and the built worker chunk.
 	await page.route(/\/(src\/lib\/runtime\/worker\.ts|_app\/immutable\/workers\/worker-[^/]*\.js)/, (r) =>

@@ -64,12 +64,12 @@ export class RunState {
 			() => this.graph,
 			() => {
 				this.profile.clear(); // measured with other weights
-				this.#stale();
+				this.#rerun();
 			}
 		);
 		this.runtime.onchange = () => {
 			this.profile.clear(); // measured on another backend
-			this.#stale();
+			this.#rerun();
 		};
 		let previous: { graph: BlockGraph; preset: string | null } | null = null;
 		$effect(() => {
@@ -127,10 +127,8 @@ export class RunState {
 	}
 
 	async #networkChanged(graph: BlockGraph, preset: string | null, presetChanged: boolean): Promise<void> {
-		this.runtime.next(); // whatever ran for the old network is superseded
-		this.running = false;
 		this.profile.clear();
-		this.#stale();
+		this.#supersede(); // whatever ran for the old network is superseded
 		const bundled = this.weights.bundledFor(preset);
 		let load: boolean;
 		try {
@@ -153,6 +151,30 @@ export class RunState {
 		}
 	}
 
+	/**
+	 * What is in flight was asked of another network, weights or backend: it is superseded (its
+	 * answer would be drawn as if it came from the new ones), and results are stale.
+	 */
+	#supersede(): void {
+		this.runtime.next();
+		this.running = false;
+		this.#step = '';
+		this.#stale();
+	}
+
+	/**
+	 * The weights or the backend changed: a run in flight is superseded and asked again of the new
+	 * ones (the user asked for a result; it must not be the old weights'), other results go stale.
+	 */
+	#rerun(): void {
+		const asked = this.running;
+		this.#supersede();
+		if (asked) void this.run();
+	}
+
+	/** The default image's load in flight (shared by the runs that wait for it). */
+	#defaultLoad: { url: string; done: Promise<boolean> } | null = null;
+
 	/** Results, kept outputs and the input no longer match what is chosen. */
 	#stale(): void {
 		if (this.runtime.failure) {
@@ -170,14 +192,24 @@ export class RunState {
 		this.image.invalidate();
 	}
 
+	/**
+	 * Loads the default image for `graph`'s input. A run asked again while the load is in flight
+	 * (a superseded run's rerun) waits for the same load: a second load finishing later would reset
+	 * the input that the newer run has made.
+	 */
 	async #defaultImage(graph: BlockGraph): Promise<boolean> {
 		this.#step = 'Loading the sample image';
-		if (graph.spec.input.channels === 1)
-			return this.image.setUrl(
-				fashionSampleUrl(this.#base, DEFAULT_FASHION_SAMPLE),
-				fashionSampleTitle(DEFAULT_FASHION_SAMPLE)
-			);
-		return this.image.setUrl(`${this.#base}/samples/${SAMPLE_IMAGES[0].file}`, SAMPLE_IMAGES[0].title);
+		const [url, title] =
+			graph.spec.input.channels === 1
+				? [fashionSampleUrl(this.#base, DEFAULT_FASHION_SAMPLE), fashionSampleTitle(DEFAULT_FASHION_SAMPLE)]
+				: [`${this.#base}/samples/${SAMPLE_IMAGES[0].file}`, SAMPLE_IMAGES[0].title];
+		if (this.#defaultLoad?.url !== url) {
+			const done = this.image.setUrl(url, title).finally(() => {
+				if (this.#defaultLoad?.done === done) this.#defaultLoad = null;
+			});
+			this.#defaultLoad = { url, done };
+		}
+		return this.#defaultLoad.done;
 	}
 
 	/**
