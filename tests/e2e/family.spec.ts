@@ -102,11 +102,17 @@ test('an open SE block draws its branch: pool → fc1 → ReLU → fc2 → sigmo
 	// timm seresnet50: layer1.0.se.fc1 = Conv2d(256, 16, 1×1).
 	await expect(diagram.locator('[data-id="layer1.0.se.fc1"]')).toHaveAttribute('aria-label', /conv 1×1, 16/);
 	await expect(diagram.locator('[data-kind="attention"][data-to="layer1.0.se.scale"]')).toHaveCount(1);
-	const gate = (await diagram.locator('[data-id="layer1.0.se.gate"]').boundingBox())!;
-	const conv3 = (await diagram.locator('[data-id="layer1.0.conv3"]').boundingBox())!;
-	const scale = (await diagram.locator('[data-id="layer1.0.se.scale"]').boundingBox())!;
-	expect(gate.x + gate.width).toBeLessThan(conv3.x);
-	expect(scale.y).toBeGreaterThan(gate.y + gate.height);
+	// The branch in its own column left of the main path, the ⊗ below the gate — read once the
+	// view has settled (opening a block brings it into view with a short zoom transition).
+	const box = async (id: string) => (await diagram.locator(`[data-id="${id}"]`).boundingBox())!;
+	await expect
+		.poll(async () => {
+			const [gate, conv3, scale] = await Promise.all(
+				['layer1.0.se.gate', 'layer1.0.conv3', 'layer1.0.se.scale'].map(box)
+			);
+			return { branchLeft: gate.x + gate.width < conv3.x, scaleBelow: scale.y > gate.y + gate.height };
+		})
+		.toEqual({ branchLeft: true, scaleBelow: true });
 });
 
 test('the family map: a click opens a preset, Pin for Compare pins one, the network on screen is marked', async ({
