@@ -65,6 +65,9 @@ const median = (xs: readonly number[]): number => {
 	return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+/** A pause before each run when progress is reported, ms: time for the page to draw it. */
+const SETTLE_MS = 100;
+
 /** Backends whose kernels finish inside the op's call: the clock after a node is its sync point. */
 const SYNCHRONOUS = new Set(['cpu', 'wasm']);
 
@@ -100,6 +103,9 @@ export async function profileNet(
 
 	for (let r = 0; r <= runs; r++) {
 		if (options.shouldStop && (await options.shouldStop())) return null;
+		// The page draws the progress just reported; its frame would otherwise run on the cores
+		// beside the timed forward (on 2 cores it added 15-25 ms to resnet18's first forward).
+		if (options.onProgress) await new Promise((r) => setTimeout(r, SETTLE_MS));
 		const counted = r > 0;
 		// A plain forward, timed as Session.forward times it.
 		const t0 = performance.now();
