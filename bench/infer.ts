@@ -86,9 +86,9 @@ async function timeRuns(page: Page, runs: number): Promise<Timing> {
 		const result = page.getByTestId('run-result');
 		const before = Number(await result.getAttribute('data-runs'));
 		await button.click();
-		// Polled every 100 ms, not on every animation frame (waitForFunction's default): the frames
-		// that polling asks for (main thread, compositor, viz) ran beside the forward on the 2 cores
-		// and added 10-30 ms to resnet18's 55-75 ms. A user's page draws no frames while it waits.
+		// Polled every 100 ms, not on every animation frame (waitForFunction's default): a Chrome
+		// trace showed the frames that polling asks for (main thread, compositor, viz) running on the
+		// 2 cores beside the timed forward. A user's page asks for none while it waits.
 		await page.waitForFunction(
 			(n) => {
 				const r = document.querySelector('[data-testid="run-result"]');

@@ -53,7 +53,7 @@ export interface Profile {
 export interface ProfileOptions {
 	/** Measured runs (default 5), after one warm-up. */
 	runs?: number;
-	/** Told after each run (the warm-up is run 0). */
+	/** Told after each run (the warm-up is run 0); each run then starts `SETTLE_MS` later. */
 	onProgress?: (done: number, total: number) => void;
 	/** Asked between runs; true stops the profile (the result is then null). */
 	shouldStop?: () => Promise<boolean>;
@@ -105,7 +105,7 @@ export async function profileNet(
 		if (options.shouldStop && (await options.shouldStop())) return null;
 		// The page draws the progress just reported; its frame would otherwise run on the cores
 		// beside the timed forward (on 2 cores it added 15-25 ms to resnet18's first forward).
-		if (options.onProgress) await new Promise((r) => setTimeout(r, SETTLE_MS));
+		if (options.onProgress) await new Promise((done) => setTimeout(done, SETTLE_MS));
 		const counted = r > 0;
 		// A plain forward, timed as Session.forward times it.
 		const t0 = performance.now();
